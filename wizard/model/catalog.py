@@ -1,0 +1,278 @@
+"""The registry × method catalog, as data.
+
+Every question the wizard can ask about a method is a `FieldSpec`; its `id` is
+also the `setup` flag name (`--role-arn`), so flags exist by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from wizard.model import truss, validators
+from wizard.model.image import ImageRef, RegistryInfo, RegistryKind
+
+DefaultFn = Callable[[ImageRef, RegistryInfo], "str | None"]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    id: str
+    key: str
+    label: str
+    help: str
+    validate: Callable[[str], str]
+    default: DefaultFn | None = None
+    # The value names a Baseten secret that must be declared under `secrets:`.
+    declares_secret: bool = False
+    # Truss has this default; the field is written only when the value differs.
+    truss_default: str | None = None
+
+    @property
+    def flag(self) -> str:
+        return f"--{self.id}"
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    id: str
+    label: str
+    why: str
+    auth_method: truss.AuthMethod | None  # None: an access token in DOCKER_REGISTRY_<host>
+    fields: tuple[FieldSpec, ...] = ()
+    # For token methods: how long the credential lives, or None for long-lived ones.
+    token_lifetime: str | None = None
+
+    @property
+    def is_token(self) -> bool:
+        return self.auth_method is None
+
+
+@dataclass(frozen=True)
+class RegistrySpec:
+    kind: RegistryKind
+    label: str
+    description: str
+    example_image: str
+    token_username: str
+    token_kind: str
+    methods: tuple[MethodSpec, ...] = field(default=())
+
+    @property
+    def id(self) -> str:
+        return self.kind.value
+
+    def method(self, method_id: str) -> MethodSpec | None:
+        return next((m for m in self.methods if m.id == method_id), None)
+
+    @property
+    def recommended(self) -> MethodSpec:
+        return self.methods[0]
+
+
+def _ecr_region(ref: ImageRef, info: RegistryInfo) -> str | None:
+    return info.region
+
+
+def _const(value: str) -> DefaultFn:
+    return lambda ref, info: value
+
+
+def _role_arn(key: str) -> FieldSpec:
+    return FieldSpec(
+        id="role-arn",
+        key=key,
+        label="IAM role ARN",
+        help="The role Baseten assumes to pull from ECR, e.g. "
+        "arn:aws:iam::123456789012:role/baseten-ecr-pull.",
+        validate=validators.role_arn,
+    )
+
+
+def _region(key: str) -> FieldSpec:
+    return FieldSpec(
+        id="region",
+        key=key,
+        label="AWS region",
+        help="The region of the ECR repository; taken from the image host.",
+        validate=validators.region,
+        default=_ecr_region,
+    )
+
+
+def _aws_key_secret(field_id: str, key: str, default: str, what: str) -> FieldSpec:
+    return FieldSpec(
+        id=field_id,
+        key=key,
+        label=f"Baseten secret holding the {what}",
+        help=f"Name of the Baseten secret whose value is the {what}.",
+        validate=validators.secret_name,
+        default=_const(default),
+        declares_secret=True,
+        truss_default=default,
+    )
+
+
+def _token(lifetime: str | None, why: str, label: str = "Access token") -> MethodSpec:
+    return MethodSpec("token", label, why, None, token_lifetime=lifetime)
+
+
+ECR = RegistrySpec(
+    kind=RegistryKind.ECR,
+    label="AWS Elastic Container Registry",
+    description="<account>.dkr.ecr.<region>.amazonaws.com",
+    example_image="123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:1.0",
+    token_username="AWS",
+    token_kind="ECR authorization token (`aws ecr get-login-password`)",
+    methods=(
+        MethodSpec(
+            "oidc",
+            "OIDC (recommended)",
+            "No long-lived secret: Baseten gets short-lived AWS credentials for your role.",
+            truss.AuthMethod.AWS_OIDC,
+            (_role_arn(truss.AWS_OIDC_ROLE_ARN), _region(truss.AWS_OIDC_REGION)),
+        ),
+        MethodSpec(
+            "assume-role",
+            "AssumeRole",
+            "No secret in Baseten: Baseten's AWS role assumes yours, scoped by an external ID.",
+            truss.AuthMethod.AWS_ASSUME_ROLE,
+            (_role_arn(truss.AWS_ASSUME_ROLE_ARN), _region(truss.AWS_ASSUME_ROLE_REGION)),
+        ),
+        MethodSpec(
+            "iam",
+            "IAM access keys",
+            "Long-lived access keys stored as two Baseten secrets; rotate them yourself.",
+            truss.AuthMethod.AWS_IAM,
+            (
+                _aws_key_secret(
+                    "access-key-id-secret",
+                    truss.AWS_ACCESS_KEY_ID_SECRET_NAME,
+                    truss.DEFAULT_AWS_ACCESS_KEY_ID_SECRET,
+                    "AWS access key ID",
+                ),
+                _aws_key_secret(
+                    "secret-access-key-secret",
+                    truss.AWS_SECRET_ACCESS_KEY_SECRET_NAME,
+                    truss.DEFAULT_AWS_SECRET_ACCESS_KEY_SECRET,
+                    "AWS secret access key",
+                ),
+            ),
+        ),
+        _token(
+            "12 hours", "An ECR token expires after 12 hours: fine for a test, not for production."
+        ),
+    ),
+)
+
+GAR = RegistrySpec(
+    kind=RegistryKind.GAR,
+    label="Google Artifact Registry / Container Registry",
+    description="<location>-docker.pkg.dev, gcr.io",
+    example_image="us-central1-docker.pkg.dev/my-project/my-repo/app:1.0",
+    token_username="oauth2accesstoken",
+    token_kind="OAuth access token (`gcloud auth print-access-token`)",
+    methods=(
+        MethodSpec(
+            "oidc",
+            "OIDC / workload identity (recommended)",
+            "No long-lived key: Baseten's identity is federated into your service account.",
+            truss.AuthMethod.GCP_OIDC,
+            (
+                FieldSpec(
+                    id="service-account",
+                    key=truss.GCP_OIDC_SERVICE_ACCOUNT,
+                    label="GCP service account email",
+                    help="The service account with Artifact Registry Reader, e.g. "
+                    "baseten-puller@my-project.iam.gserviceaccount.com.",
+                    validate=validators.service_account,
+                ),
+                FieldSpec(
+                    id="workload-provider",
+                    key=truss.GCP_OIDC_WORKLOAD_ID_PROVIDER,
+                    label="Workload identity provider",
+                    help="projects/<project NUMBER>/locations/global/workloadIdentityPools/"
+                    "<pool>/providers/<provider>.",
+                    validate=validators.workload_provider,
+                ),
+            ),
+        ),
+        MethodSpec(
+            "service-account",
+            "Service-account JSON key",
+            "A long-lived JSON key stored as a Baseten secret; rotate it yourself.",
+            truss.AuthMethod.GCP_SERVICE_ACCOUNT_JSON,
+            (
+                FieldSpec(
+                    id="secret-name",
+                    key=truss.SECRET_NAME,
+                    label="Baseten secret holding the JSON key",
+                    help="Name of the Baseten secret whose value is the raw service-account JSON.",
+                    validate=validators.secret_name,
+                    default=_const("gcp-service-account"),
+                    declares_secret=True,
+                ),
+            ),
+        ),
+        _token("1 hour", "A GCP access token expires after 1 hour: fine for a test only."),
+    ),
+)
+
+DOCKERHUB = RegistrySpec(
+    kind=RegistryKind.DOCKERHUB,
+    label="Docker Hub",
+    description="docker.io, or no registry host in the image",
+    example_image="acme/app:1.0",
+    token_username="your Docker ID",
+    token_kind="personal access token with Read-only scope",
+    methods=(_token(None, "A personal access token (Read-only scope) for your Docker ID."),),
+)
+
+GHCR = RegistrySpec(
+    kind=RegistryKind.GHCR,
+    label="GitHub Container Registry",
+    description="ghcr.io",
+    example_image="ghcr.io/acme/app:1.0",
+    token_username="your GitHub username",
+    token_kind="classic personal access token with read:packages",
+    methods=(
+        _token(None, "A classic PAT with read:packages; fine-grained PATs cannot pull from GHCR."),
+    ),
+)
+
+NGC = RegistrySpec(
+    kind=RegistryKind.NGC,
+    label="NVIDIA NGC",
+    description="nvcr.io",
+    example_image="nvcr.io/nvidia/pytorch:24.01-py3",
+    token_username="$oauthtoken",
+    token_kind="NGC API key",
+    methods=(_token(None, "An NGC API key; the username is the literal $oauthtoken.", "API key"),),
+)
+
+OTHER = RegistrySpec(
+    kind=RegistryKind.OTHER,
+    label="Another v2 registry",
+    description="quay.io, Azure ACR, GitLab, Harbor, a self-hosted registry, ...",
+    example_image="quay.io/acme/app:1.0",
+    token_username="your registry username",
+    token_kind="password or access token",
+    methods=(_token(None, "A username and token or password for the registry."),),
+)
+
+REGISTRIES: dict[str, RegistrySpec] = {r.id: r for r in (ECR, GAR, DOCKERHUB, GHCR, NGC, OTHER)}
+METHOD_IDS: tuple[str, ...] = ("oidc", "assume-role", "iam", "service-account", "token")
+
+
+def registry(registry_id: str) -> RegistrySpec:
+    return REGISTRIES[registry_id]
+
+
+def all_fields() -> dict[str, FieldSpec]:
+    """Every method field by id (ids are shared across methods: --role-arn, --region)."""
+    out: dict[str, FieldSpec] = {}
+    for reg in REGISTRIES.values():
+        for method in reg.methods:
+            for f in method.fields:
+                out.setdefault(f.id, f)
+    return out

@@ -1,0 +1,86 @@
+"""Field validators: each returns the normalised value or raises `InvalidValue`
+with a message that says what a valid value looks like."""
+
+from __future__ import annotations
+
+import re
+
+_ROLE_ARN = re.compile(
+    r"^arn:(?P<partition>aws|aws-cn|aws-us-gov):iam::(?P<account>\d{12}):role/"
+    r"(?P<path>(?:[\w+=,.@-]+/)*)(?P<name>[\w+=,.@-]{1,64})$"
+)
+# AWS region names: us-east-1, eu-central-2, ap-southeast-5, us-gov-west-1, cn-north-1, ...
+_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$")
+# user-managed (`name@project.iam...`), default compute (`123-compute@developer...`)
+# and App Engine (`project@appspot...`) service accounts.
+_SA_EMAIL = re.compile(r"^[a-z0-9][a-z0-9-]{4,62}@[a-z0-9][a-z0-9.-]*\.gserviceaccount\.com$")
+_WORKLOAD_PROVIDER = re.compile(
+    r"^projects/(?P<number>[^/]+)/locations/global/workloadIdentityPools/"
+    r"(?P<pool>[a-z0-9-]{4,32})/providers/(?P<provider>[a-z0-9-]{4,32})$"
+)
+# Baseten secret names: letters, digits, '-', '_', '.', and for registry secrets '/' and ':'.
+_SECRET_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,100}$")
+
+
+class InvalidValue(ValueError):
+    """A value the user gave is not acceptable; the message says what is."""
+
+
+def role_arn(value: str) -> str:
+    v = value.strip()
+    if not _ROLE_ARN.match(v):
+        raise InvalidValue(
+            f"{v!r} is not an IAM role ARN; it looks like "
+            "arn:aws:iam::123456789012:role/baseten-ecr-pull "
+            "(partition aws, aws-cn or aws-us-gov; 12-digit account; role name after role/)"
+        )
+    return v
+
+
+def role_arn_account(value: str) -> str | None:
+    m = _ROLE_ARN.match(value)
+    return m.group("account") if m else None
+
+
+def region(value: str) -> str:
+    v = value.strip()
+    if not _REGION.match(v):
+        raise InvalidValue(f"{v!r} is not an AWS region name such as us-east-1 or eu-west-2")
+    return v
+
+
+def service_account(value: str) -> str:
+    v = value.strip()
+    if not _SA_EMAIL.match(v):
+        raise InvalidValue(
+            f"{v!r} is not a GCP service account email; it looks like "
+            "baseten-puller@my-project.iam.gserviceaccount.com"
+        )
+    return v
+
+
+def workload_provider(value: str) -> str:
+    v = value.strip()
+    m = _WORKLOAD_PROVIDER.match(v)
+    if not m:
+        raise InvalidValue(
+            f"{v!r} is not a workload identity provider path; it looks like "
+            "projects/123456789012/locations/global/workloadIdentityPools/baseten/providers/baseten"
+        )
+    if not m.group("number").isdigit():
+        raise InvalidValue(
+            f"the provider path names project {m.group('number')!r}, but it needs the project "
+            "NUMBER, not its ID: `gcloud projects describe "
+            f"{m.group('number')} --format='value(projectNumber)'` prints it"
+        )
+    return v
+
+
+def secret_name(value: str) -> str:
+    v = value.strip()
+    if not _SECRET_NAME.match(v):
+        raise InvalidValue(
+            f"{v!r} is not a usable Baseten secret name: use letters, digits, '-', '_' "
+            "and '.', e.g. gcp-service-account"
+        )
+    return v

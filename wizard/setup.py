@@ -1,0 +1,236 @@
+"""`setup` as a front-end-neutral service: resolve the answers against the
+catalog and the current config, and plan the edit. The CLI, the flow and the
+TUI all call `plan_setup`; none of them decides what goes into config.yaml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wizard.config.document import ConfigDocument, ConfigError, parse_text, read_config
+from wizard.config.edit import ConfigEdit, plan_edit
+from wizard.model import catalog, rules, truss, validators
+from wizard.model.auth import AuthTarget, build_target, registry_secret_name
+from wizard.model.catalog import MethodSpec, RegistrySpec
+from wizard.model.image import ImageRef, ImageRefError, RegistryInfo, detect_registry, parse_image
+
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+
+class SetupError(Exception):
+    def __init__(self, message: str, exit_code: int = EXIT_INVALID) -> None:
+        super().__init__(message)
+        self.message = message
+        self.exit_code = exit_code
+
+
+@dataclass
+class SetupRequest:
+    config: Path
+    registry: str | None = None
+    method: str | None = None
+    image: str | None = None
+    values: dict[str, str] = field(default_factory=dict)  # field id -> raw value
+
+
+@dataclass
+class SetupPlan:
+    doc: ConfigDocument
+    registry: RegistrySpec
+    method: MethodSpec
+    image: str
+    ref: ImageRef
+    info: RegistryInfo
+    values: dict[str, str]
+    target: AuthTarget
+    edit: ConfigEdit
+    warnings: list[str]
+
+    @property
+    def secrets_to_create(self) -> list[str]:
+        return list(self.target.secrets)
+
+
+def current_method(doc: ConfigDocument, reg: RegistrySpec, ref: ImageRef) -> MethodSpec | None:
+    """The method config.yaml already uses for this registry, if any."""
+    auth = doc.node_at("base_image", "docker_auth")
+    if auth is not None and auth.kind == "map":
+        method = truss.normalize_auth_method(auth.to_python().get("auth_method"))
+        return next((m for m in reg.methods if m.auth_method is method and method), None)
+    secrets = doc.section("secrets")
+    if isinstance(secrets, dict) and registry_secret_name(ref) in secrets:
+        return next((m for m in reg.methods if m.is_token), None)
+    return None
+
+
+def _where(doc: ConfigDocument, *path: str) -> str:
+    line = doc.line_of(*path)
+    return f"{doc.path}:{line}" if line else str(doc.path)
+
+
+def resolve_image(req: SetupRequest, doc: ConfigDocument) -> tuple[str, ImageRef]:
+    if req.image is not None:
+        image = req.image.strip()
+        try:
+            return image, parse_image(image)
+        except ImageRefError as e:
+            raise SetupError(f"--image: {e}") from None
+    current = doc.section("base_image")
+    image = current.get("image") if isinstance(current, dict) else None
+    if not isinstance(image, str) or not image.strip():
+        raise SetupError(
+            f"{doc.path} has no base_image.image: pass --image, e.g. --image ghcr.io/acme/app:1.0",
+            EXIT_USAGE,
+        )
+    try:
+        return image, parse_image(image.strip())
+    except ImageRefError as e:
+        raise SetupError(
+            f"{_where(doc, 'base_image', 'image')}: base_image.image: {e}; fix it or pass --image"
+        ) from None
+
+
+def resolve_registry(req: SetupRequest, info: RegistryInfo, ref: ImageRef) -> RegistrySpec:
+    detected = catalog.registry(info.kind.value)
+    if req.registry and req.registry != detected.id:
+        raise SetupError(
+            f"--registry {req.registry} contradicts the image: {ref.registry} is "
+            f"{detected.label} ({detected.id}). Pass --registry {detected.id} or leave it out"
+        )
+    return detected
+
+
+def resolve_method(
+    req: SetupRequest, doc: ConfigDocument, reg: RegistrySpec, ref: ImageRef
+) -> MethodSpec:
+    choices = ", ".join(m.id for m in reg.methods)
+    if req.method:
+        method = reg.method(req.method)
+        if method is None:
+            raise SetupError(
+                f"--method {req.method} does not work with {reg.label}; choose one of: {choices}"
+            )
+        return method
+    if len(reg.methods) == 1:
+        return reg.methods[0]
+    current = current_method(doc, reg, ref)
+    if current is not None:
+        return current
+    raise SetupError(
+        f"choose how Baseten authenticates to {reg.label}: --method "
+        + " | ".join(
+            f"{m.id}" + (" (recommended)" if i == 0 else "") for i, m in enumerate(reg.methods)
+        ),
+        EXIT_USAGE,
+    )
+
+
+def resolve_values(
+    req: SetupRequest, doc: ConfigDocument, method: MethodSpec, ref: ImageRef, info: RegistryInfo
+) -> dict[str, str]:
+    field_ids = {f.id for f in method.fields}
+    stray = sorted(k for k in req.values if k not in field_ids)
+    if stray:
+        flags = ", ".join(f"--{k}" for k in stray)
+        takes = ", ".join(f.flag for f in method.fields) or "no method flags"
+        raise SetupError(
+            f"{flags} does not apply to --method {method.id} (it takes {takes})", EXIT_USAGE
+        )
+    auth = doc.section("base_image")
+    auth = auth.get("docker_auth") if isinstance(auth, dict) else None
+    same_method = (
+        isinstance(auth, dict)
+        and method.auth_method is not None
+        and truss.normalize_auth_method(auth.get("auth_method")) is method.auth_method
+    )
+    values: dict[str, str] = {}
+    missing: list[str] = []
+    for f in method.fields:
+        raw = req.values.get(f.id)
+        if raw is not None:
+            try:
+                values[f.id] = f.validate(raw)
+            except validators.InvalidValue as e:
+                raise SetupError(f"{f.flag}: {e}") from None
+            continue
+        current = auth.get(f.key) if same_method and isinstance(auth, dict) else None
+        if isinstance(current, str) and current:
+            try:
+                values[f.id] = f.validate(current)
+            except validators.InvalidValue as e:
+                where = _where(doc, "base_image", "docker_auth", f.key)
+                raise SetupError(f"{where}: {f.key}: {e}; fix it or pass {f.flag}") from None
+            continue
+        default = f.default(ref, info) if f.default else None
+        if default:
+            values[f.id] = f.validate(default)
+        else:
+            missing.append(f"{f.flag} ({f.label}: {f.help})")
+    if missing:
+        raise SetupError(
+            "missing values for --method " + method.id + ":\n  " + "\n  ".join(missing), EXIT_USAGE
+        )
+    return values
+
+
+def cross_checks(method: MethodSpec, values: dict[str, str], info: RegistryInfo) -> list[str]:
+    """Checks across fields. Errors raise; returns warnings."""
+    warnings: list[str] = []
+    region = values.get("region")
+    if region and info.region and region != info.region:
+        raise SetupError(
+            f"--region {region} does not match the repository's region {info.region} (from the "
+            f"image host); ECR images are pulled in their own region: use --region {info.region}"
+        )
+    arn = values.get("role-arn")
+    account = validators.role_arn_account(arn) if arn else None
+    if account and info.account and account != info.account:
+        warnings.append(
+            f"the role is in account {account} but the repository in {info.account}: the "
+            "repository policy must grant that account pull access"
+        )
+    return warnings
+
+
+def plan_setup(req: SetupRequest) -> SetupPlan:
+    doc = read_config(req.config)
+    image, ref = resolve_image(req, doc)
+    info = detect_registry(ref)
+    reg = resolve_registry(req, info, ref)
+    method = resolve_method(req, doc, reg, ref)
+    values = resolve_values(req, doc, method, ref, info)
+    warnings = cross_checks(method, values, info)
+    target = build_target(reg, method, image, ref, values)
+    edit = plan_edit(doc, target)
+    warnings.extend(_result_findings(doc, edit))
+    if edit.unused_secrets:
+        warnings.append(
+            "no longer used, but kept under secrets: "
+            + ", ".join(edit.unused_secrets)
+            + " (remove them if nothing else needs them)"
+        )
+    if edit.scrubbed_secrets:
+        warnings.append(
+            "config.yaml held a real value for "
+            + ", ".join(edit.scrubbed_secrets)
+            + ": it is now null. Store the value in Baseten and rotate it: it was "
+            "readable by anyone with the file"
+        )
+    return SetupPlan(doc, reg, method, image, ref, info, values, target, edit, warnings)
+
+
+def _result_findings(doc: ConfigDocument, edit: ConfigEdit) -> list[str]:
+    """Re-read what we would write: a problem left in it is told, never hidden."""
+    try:
+        root = parse_text(doc.path, edit.new_text)
+    except ConfigError as e:  # a bug in the editor: refuse rather than write it
+        raise SetupError(
+            f"internal error: the edited config would not parse ({e.message}); nothing was written"
+        ) from None
+    data = root.to_python() if root is not None else {}
+    return [
+        f"{'.'.join(f.path)}: {f.message} ({f.fix})"
+        for f in rules.check(data.get("base_image"), data.get("secrets"))
+        if f.severity is rules.Severity.ERROR
+    ]
