@@ -155,6 +155,8 @@ def resolve_values(
                 raise SetupError(f"{f.flag}: {e}") from None
             continue
         current = auth.get(f.key) if same_method and isinstance(auth, dict) else None
+        if f.from_image and f.default and f.default(ref, info):
+            current = None
         if isinstance(current, str) and current:
             try:
                 values[f.id] = f.validate(current)
@@ -231,6 +233,6 @@ def _result_findings(doc: ConfigDocument, edit: ConfigEdit) -> list[str]:
     data = root.to_python() if root is not None else {}
     return [
         f"{'.'.join(f.path)}: {f.message} ({f.fix})"
-        for f in rules.check(data.get("base_image"), data.get("secrets"))
+        for f in rules.check(data)
         if f.severity is rules.Severity.ERROR
     ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +153,11 @@ class ConfigDocument:
     mode: int | None
     root: Node | None  # None: empty document
     lines: LineIndex
+
+    def with_text(self, text: str) -> ConfigDocument:
+        """The same file with other content (for an edit planned in two passes)."""
+        root = parse_text(self.path, text) if text.strip() else None
+        return replace(self, text=text, root=root, lines=LineIndex(text))
 
     def top(self, key: str) -> tuple[Node, Node] | None:
         return self.root.get(key) if self.root is not None else None

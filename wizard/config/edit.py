@@ -44,8 +44,9 @@ def target_patch(target: AuthTarget) -> MapPatch:
             first=frozenset({"image"}),
         )
     }
-    if target.secrets:
-        top["secrets"] = MapPatch(set=dict.fromkeys(target.secrets))
+    # Always patched: an existing `secrets:` with no value becomes `{}` (truss refuses null);
+    # with nothing to declare and no secrets key, the patch adds nothing.
+    top["secrets"] = MapPatch(set=dict.fromkeys(target.secrets))
     return MapPatch(set=top)
 
 

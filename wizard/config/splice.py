@@ -60,6 +60,8 @@ def plain_safe(text: str) -> bool:
 def render_scalar(value: Any, style: str | None = None) -> str:
     if value is None:
         return "null"
+    if value == {}:
+        return "{}"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
@@ -140,6 +142,7 @@ class Splicer:
         self.lines = doc.lines
         self.nl = doc.newline
         self.edits: list[tuple[int, int, str]] = []
+        self.deleted: list[tuple[int, int]] = []  # whole-line ranges, merged at the end
         self.step = self._detect_step()
 
     # -- primitives ---------------------------------------------------------
@@ -148,11 +151,30 @@ class Splicer:
         if self.text[start:end] != new:
             self.edits.append((start, end, new))
 
+    def _line_deletions(self) -> list[tuple[int, int, str]]:
+        merged: list[list[int]] = []
+        for first, last in sorted(self.deleted):
+            if merged and first <= merged[-1][1] + 1:
+                merged[-1][1] = max(merged[-1][1], last)
+            else:
+                merged.append([first, last])
+        out: list[tuple[int, int, str]] = []
+        for first, last in merged:
+            if last + 1 < self.lines.count:
+                out.append((self.lines.line_start(first), self.lines.line_start(last + 1), ""))
+            else:  # the range ends a file without a final newline: take the newline before it
+                start = self.lines.line_end(self.text, first - 1) if first > 0 else 0
+                out.append((start, self.lines.length, ""))
+        return out
+
     def result(self) -> str:
+        self.edits.extend(self._line_deletions())
+        self.deleted.clear()
         out = self.text
         last = len(out) + 1
-        # Same-position inserts keep their call order: sort is stable, applied in reverse.
-        for start, end, new in sorted(self.edits, key=lambda e: (e[0], e[1]), reverse=True):
+        # Applied back to front; inserts at one position keep their call order.
+        ordered = sorted(enumerate(self.edits), key=lambda e: (e[1][0], e[1][1], e[0]))
+        for _, (start, end, new) in reversed(ordered):
             if end > last:
                 raise AssertionError("overlapping edits")
             out = out[:start] + new + out[end:]
@@ -226,11 +248,7 @@ class Splicer:
             and _indent(self._line(last + 1)) > key.start_col
         ):
             last += 1
-        if last + 1 < self.lines.count:
-            self._edit(self.lines.line_start(first), self.lines.line_start(last + 1), "")
-        else:  # the entry ends the file: take the newline before it instead
-            start = self.lines.line_end(self.text, first - 1) if first > 0 else 0
-            self._edit(start, self.lines.length, "")
+        self.deleted.append((first, last))
 
     def replace_with_block(
         self, key: Node, value: Node, content: dict[str, Any], col: int, hint: str | None
@@ -245,8 +263,12 @@ class Splicer:
         hint = _quote_hint(node)
         child_col = node.items[0][0].start_col
         present: set[str] = set()
+        # New keys go after the last entry that survives the patch.
+        anchor = key.end_line if key is not None else None
         for k, v in node.items:
             name = k.value if k.kind == "scalar" else None
+            if name is None or patch.set.get(name, None) is not DELETE:
+                anchor = self._content_last_line(k, v)
             if name is None:
                 continue
             present.add(name)
@@ -260,8 +282,11 @@ class Splicer:
                     else:
                         current = v.to_python() if v.kind == "map" else None
                         merged = merge(current, want)
-                        if merged != (current or {}) or (merged and current is None):
-                            self.replace_with_block(k, v, merged, child_col + self.step, hint)
+                        if merged:
+                            if merged != current:
+                                self.replace_with_block(k, v, merged, child_col + self.step, hint)
+                        elif v.kind != "map":  # null or a scalar where a mapping belongs
+                            self.set_scalar(k, v, {}, None)
                 elif not self._same(patch, name, v, want):
                     self.set_scalar(k, v, want, hint)
             elif name in patch.soft and not self._same(patch, name, v, patch.soft[name]):
@@ -274,11 +299,9 @@ class Splicer:
         if head and key is not None:
             self._insert_lines_after(key.end_line, render_block(head, child_col, self.step, hint))
         if tail:
-            last_key, last_value = node.items[-1]
-            self._insert_lines_after(
-                self._content_last_line(last_key, last_value),
-                render_block(tail, child_col, self.step, hint),
-            )
+            if anchor is None:
+                raise ConfigError(self.doc.path, "cannot place new keys in an emptied mapping")
+            self._insert_lines_after(anchor, render_block(tail, child_col, self.step, hint))
 
     @staticmethod
     def _same(patch: MapPatch, name: str, node: Node, want: Any) -> bool:
@@ -324,15 +347,26 @@ def _quote_hint(node: Node) -> str | None:
 
 
 def apply_patch(doc: ConfigDocument, patch: MapPatch) -> str:
-    """The document's text with `patch` applied to its root mapping."""
-    sp = Splicer(doc)
+    """The document's text with `patch` applied to its root mapping.
+
+    Two passes: existing top-level entries are patched first; keys that are still
+    missing are appended to that result, so an append never lands in a span the
+    first pass removed.
+    """
     root = doc.root
-    if root is None or not root.items:
-        sp.append_top(merge({}, patch))
-        return sp.result()
-    present = {k.value for k, _ in root.items if k.kind == "scalar"}
-    sp.patch_map(None, root, MapPatch(set={k: v for k, v in patch.set.items() if k in present}))
-    missing = {k: v for k, v in patch.set.items() if k not in present and v is not DELETE}
-    if missing:
-        sp.append_top(merge({}, MapPatch(set=missing)))
+    present = {k.value for k, _ in root.items if k.kind == "scalar"} if root else set()
+    text = doc.text
+    if root is not None and root.items:
+        sp = Splicer(doc)
+        sp.patch_map(None, root, MapPatch(set={k: v for k, v in patch.set.items() if k in present}))
+        text = sp.result()
+    missing = {
+        k: v
+        for k, v in patch.set.items()
+        if k not in present and v is not DELETE and not (isinstance(v, MapPatch) and not v.set)
+    }
+    if not missing:
+        return text
+    sp = Splicer(doc.with_text(text) if text != doc.text else doc)
+    sp.append_top(merge({}, MapPatch(set=missing)))
     return sp.result()

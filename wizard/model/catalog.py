@@ -27,6 +27,8 @@ class FieldSpec:
     declares_secret: bool = False
     # Truss has this default; the field is written only when the value differs.
     truss_default: str | None = None
+    # The default is a fact of the image (the ECR region): it beats a stale value in the file.
+    from_image: bool = False
 
     @property
     def flag(self) -> str:
@@ -97,6 +99,7 @@ def _region(key: str) -> FieldSpec:
         help="The region of the ECR repository; taken from the image host.",
         validate=validators.region,
         default=_ecr_region,
+        from_image=True,
     )
 
 

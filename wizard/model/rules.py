@@ -38,10 +38,17 @@ _REGION_KEY = {
 }
 
 
-def check(base_image: Any, secrets: Any) -> list[Finding]:
+def check(config: Mapping[str, Any]) -> list[Finding]:
+    """Findings for a whole config (its root mapping as plain values)."""
+    base_image = config.get("base_image")
+    secrets = config.get("secrets")
     out: list[Finding] = []
     secrets_map: Mapping[str, Any] = secrets if isinstance(secrets, Mapping) else {}
-    if secrets is not None and not isinstance(secrets, Mapping):
+    if "secrets" in config and secrets is None:
+        out.append(_err("secrets-null", ("secrets",), "`secrets:` has no value; truss refuses "
+                        "it (secrets must be a mapping)", "write `secrets: {}` or declare a "
+                        "secret under it"))
+    elif secrets is not None and not isinstance(secrets, Mapping):
         out.append(
             _err(
                 "secrets-not-mapping",
