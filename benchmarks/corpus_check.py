@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.config.invariants import SCENARIOS, run_scenario  # noqa: E402
+from tests.config.invariants import SCENARIOS, run_scenario
 
 
 def roundtrip_changes(text: str) -> bool:
@@ -42,8 +42,7 @@ def main(directory: str, switches: bool) -> int:
             changed_by_roundtrip += roundtrip_changes(f.read_text())
             pairs = [(a, None) for a in SCENARIOS]
             if switches:
-                pairs += [(a, b) for a in SCENARIOS for b in SCENARIOS
-                          if a is not b]
+                pairs += [(a, b) for a in SCENARIOS for b in SCENARIOS if a is not b]
             for first, second in pairs:
                 target = Path(tmp) / "config.yaml"
                 shutil.copyfile(f, target)
@@ -54,12 +53,13 @@ def main(directory: str, switches: bool) -> int:
                     if second is not None:
                         run_scenario(target, second)
                         checks += 1
-                except Exception as e:  # noqa: BLE001 - report every failure, keep going
+                except Exception as e:
                     name = first.name + (f" -> {second.name}" if second else "")
                     failures.append(f"{f.name} [{name}]: {type(e).__name__}: {e}")
     took = time.perf_counter() - start
-    print(f"{len(files)} configs, {checks} setups checked in {took:.1f} s, "
-          f"{len(failures)} failures")
+    print(
+        f"{len(files)} configs, {checks} setups checked in {took:.1f} s, {len(failures)} failures"
+    )
     print(f"a plain ruamel.yaml round trip changes {changed_by_roundtrip} of {len(files)} files")
     for line in failures[:40]:
         print("FAIL", line)

@@ -38,8 +38,12 @@ def truss_python() -> Path:
         return python
     try:
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", f"truss=={TRUSS_VERSION}"],
-                       check=True, capture_output=True, timeout=900)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", f"truss=={TRUSS_VERSION}"],
+            check=True,
+            capture_output=True,
+            timeout=900,
+        )
     except (subprocess.SubprocessError, OSError) as e:
         unavailable(f"cannot create the truss {TRUSS_VERSION} venv at {venv}: {e}")
     return python

@@ -38,8 +38,9 @@ print(json.dumps(out))
 
 
 def _truss_load(python: Path, paths: list[Path]) -> dict[str, dict]:
-    proc = subprocess.run([str(python), "-c", LOADER, *map(str, paths)],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [str(python), "-c", LOADER, *map(str, paths)], capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 

@@ -38,39 +38,115 @@ SA = "baseten-puller@my-project.iam.gserviceaccount.com"
 WIP = "projects/123456789012/locations/global/workloadIdentityPools/baseten/providers/baseten"
 
 SCENARIOS: tuple[Scenario, ...] = (
-    Scenario("ecr-oidc", f"{ECR}/team/app:1.0", "oidc", (("role-arn", ROLE),),
-             {"auth_method": "AWS_OIDC", "registry": ECR, "aws_oidc_role_arn": ROLE,
-              "aws_oidc_region": "us-east-1"}, None),
-    Scenario("ecr-assume-role", f"{ECR}/team/app:1.0", "assume-role", (("role-arn", ROLE),),
-             {"auth_method": "AWS_ASSUME_ROLE", "registry": ECR, "aws_assume_role_arn": ROLE,
-              "aws_assume_role_region": "us-east-1"}, None),
-    Scenario("ecr-iam", f"{ECR}/team/app:1.0", "iam",
-             (("access-key-id-secret", "aws_access_key_id"),
-              ("secret-access-key-secret", "aws_secret_access_key")),
-             {"auth_method": "AWS_IAM", "registry": ECR}, "aws_access_key_id"),
-    Scenario("ecr-iam-custom", f"{ECR}/team/app:1.0", "iam",
-             (("access-key-id-secret", "ecr_key_id"), ("secret-access-key-secret", "ecr_secret")),
-             {"auth_method": "AWS_IAM", "registry": ECR,
-              "aws_access_key_id_secret_name": "ecr_key_id",
-              "aws_secret_access_key_secret_name": "ecr_secret"}, "ecr_key_id"),
+    Scenario(
+        "ecr-oidc",
+        f"{ECR}/team/app:1.0",
+        "oidc",
+        (("role-arn", ROLE),),
+        {
+            "auth_method": "AWS_OIDC",
+            "registry": ECR,
+            "aws_oidc_role_arn": ROLE,
+            "aws_oidc_region": "us-east-1",
+        },
+        None,
+    ),
+    Scenario(
+        "ecr-assume-role",
+        f"{ECR}/team/app:1.0",
+        "assume-role",
+        (("role-arn", ROLE),),
+        {
+            "auth_method": "AWS_ASSUME_ROLE",
+            "registry": ECR,
+            "aws_assume_role_arn": ROLE,
+            "aws_assume_role_region": "us-east-1",
+        },
+        None,
+    ),
+    Scenario(
+        "ecr-iam",
+        f"{ECR}/team/app:1.0",
+        "iam",
+        (
+            ("access-key-id-secret", "aws_access_key_id"),
+            ("secret-access-key-secret", "aws_secret_access_key"),
+        ),
+        {"auth_method": "AWS_IAM", "registry": ECR},
+        "aws_access_key_id",
+    ),
+    Scenario(
+        "ecr-iam-custom",
+        f"{ECR}/team/app:1.0",
+        "iam",
+        (("access-key-id-secret", "ecr_key_id"), ("secret-access-key-secret", "ecr_secret")),
+        {
+            "auth_method": "AWS_IAM",
+            "registry": ECR,
+            "aws_access_key_id_secret_name": "ecr_key_id",
+            "aws_secret_access_key_secret_name": "ecr_secret",
+        },
+        "ecr_key_id",
+    ),
     Scenario("ecr-token", f"{ECR}/team/app:1.0", "token", (), None, f"DOCKER_REGISTRY_{ECR}"),
-    Scenario("gar-oidc", "us-central1-docker.pkg.dev/my-project/repo/app:1.0", "oidc",
-             (("service-account", SA), ("workload-provider", WIP)),
-             {"auth_method": "GCP_OIDC", "registry": "us-central1-docker.pkg.dev",
-              "gcp_oidc_service_account": SA, "gcp_oidc_workload_id_provider": WIP}, None),
-    Scenario("gar-service-account", "us-central1-docker.pkg.dev/my-project/repo/app:1.0",
-             "service-account", (("secret-name", "gcp-service-account"),),
-             {"auth_method": "GCP_SERVICE_ACCOUNT_JSON", "registry": "us-central1-docker.pkg.dev",
-              "secret_name": "gcp-service-account"}, "gcp-service-account"),
-    Scenario("gcr-token", "gcr.io/my-project/app@sha256:" + "a" * 64, "token", (), None,
-             "DOCKER_REGISTRY_gcr.io"),
-    Scenario("dockerhub-token", "acme/app:1.0", None, (), None,
-             "DOCKER_REGISTRY_https://index.docker.io/v1/"),
+    Scenario(
+        "gar-oidc",
+        "us-central1-docker.pkg.dev/my-project/repo/app:1.0",
+        "oidc",
+        (("service-account", SA), ("workload-provider", WIP)),
+        {
+            "auth_method": "GCP_OIDC",
+            "registry": "us-central1-docker.pkg.dev",
+            "gcp_oidc_service_account": SA,
+            "gcp_oidc_workload_id_provider": WIP,
+        },
+        None,
+    ),
+    Scenario(
+        "gar-service-account",
+        "us-central1-docker.pkg.dev/my-project/repo/app:1.0",
+        "service-account",
+        (("secret-name", "gcp-service-account"),),
+        {
+            "auth_method": "GCP_SERVICE_ACCOUNT_JSON",
+            "registry": "us-central1-docker.pkg.dev",
+            "secret_name": "gcp-service-account",
+        },
+        "gcp-service-account",
+    ),
+    Scenario(
+        "gcr-token",
+        "gcr.io/my-project/app@sha256:" + "a" * 64,
+        "token",
+        (),
+        None,
+        "DOCKER_REGISTRY_gcr.io",
+    ),
+    Scenario(
+        "dockerhub-token",
+        "acme/app:1.0",
+        None,
+        (),
+        None,
+        "DOCKER_REGISTRY_https://index.docker.io/v1/",
+    ),
     Scenario("ghcr-token", "ghcr.io/acme/llm:1.2", None, (), None, "DOCKER_REGISTRY_ghcr.io"),
-    Scenario("ngc-token", "nvcr.io/nvidia/pytorch:24.01-py3", "token", (), None,
-             "DOCKER_REGISTRY_nvcr.io"),
-    Scenario("other-token", "localhost:5000/team/app:dev", None, (), None,
-             "DOCKER_REGISTRY_localhost:5000"),
+    Scenario(
+        "ngc-token",
+        "nvcr.io/nvidia/pytorch:24.01-py3",
+        "token",
+        (),
+        None,
+        "DOCKER_REGISTRY_nvcr.io",
+    ),
+    Scenario(
+        "other-token",
+        "localhost:5000/team/app:dev",
+        None,
+        (),
+        None,
+        "DOCKER_REGISTRY_localhost:5000",
+    ),
 )
 
 
@@ -120,8 +196,9 @@ def _doc(text: str, path: Path) -> ConfigDocument:
     from wizard.config.document import LineIndex
 
     root = parse_text(path, text) if text.strip() else None
-    return ConfigDocument(path, path, text.encode(), text, False, "\n", True, None, root,
-                          LineIndex(text))
+    return ConfigDocument(
+        path, path, text.encode(), text, False, "\n", True, None, root, LineIndex(text)
+    )
 
 
 _TRUSS_DEFAULTS = {
@@ -159,7 +236,8 @@ def run_scenario(config: Path, sc: Scenario) -> str:
     config.write_bytes(_encode(plan.edit.doc, after))
     again = plan_setup(sc.request(config))
     assert not again.edit.changed, f"{config}: second run of {sc.name} changed:\n" + "".join(
-        difflib.unified_diff(after.splitlines(True), again.edit.new_text.splitlines(True)))
+        difflib.unified_diff(after.splitlines(True), again.edit.new_text.splitlines(True))
+    )
     return after
 
 

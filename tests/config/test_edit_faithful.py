@@ -27,12 +27,7 @@ def test_setup_is_faithful(tmp_path: Path, name: str, scenario: Scenario) -> Non
     run_scenario(_copy(tmp_path, name), scenario)
 
 
-SWITCHES = [
-    (a, b)
-    for a in SCENARIOS
-    for b in SCENARIOS
-    if a is not b
-]
+SWITCHES = [(a, b) for a in SCENARIOS for b in SCENARIOS if a is not b]
 
 
 @pytest.mark.parametrize(("first", "second"), SWITCHES, ids=lambda s: s.name)
@@ -42,8 +37,17 @@ def test_switching_method_is_faithful(tmp_path: Path, first: Scenario, second: S
     run_scenario(config, second)
 
 
-@pytest.mark.parametrize("name", ["crlf.yaml", "flow_base.yaml", "no_final_newline.yaml",
-                                  "bom.yaml", "quoted.yaml", "doc_markers.yaml"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "crlf.yaml",
+        "flow_base.yaml",
+        "no_final_newline.yaml",
+        "bom.yaml",
+        "quoted.yaml",
+        "doc_markers.yaml",
+    ],
+)
 def test_switch_round_trip_on_odd_files(tmp_path: Path, name: str) -> None:
     config = _copy(tmp_path, name)
     for step in ("ecr-oidc", "gar-service-account", "ghcr-token", "ecr-iam-custom", "ecr-oidc"):

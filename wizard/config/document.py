@@ -239,11 +239,21 @@ def parse_text(path: Path, text: str) -> Node | None:
     try:
         composed = YAML(typ="rt").compose(text)
     except MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = e.problem or e.context or "invalid YAML"
+        # Point at where the broken construct starts (an unclosed quote, a bracket),
+        # and say where the parser gave up.
+        start, stop = e.context_mark, e.problem_mark
+        # "end of stream" sits past the last line: point at the last line instead.
+        last = text.count("\n") + (0 if text.endswith("\n") else 1)
+        mark = start or stop
+        line = min(mark.line + 1, last) if mark is not None else None
+        problem = e.problem or "invalid YAML"
+        stop_line = min(stop.line + 1, last) if stop is not None else None
+        if e.context and line is not None and stop_line is not None and stop_line != line:
+            problem = f"{e.context} starting here: {problem} (line {stop_line})"
+        elif e.context:
+            problem = f"{e.context}: {problem}"
         raise ConfigError(
-            path, f"invalid YAML: {problem}; fix the file and run again", line
+            path, f"invalid YAML, {problem}; fix the file and run again", line
         ) from None
     except YAMLError as e:
         raise ConfigError(path, f"invalid YAML: {e}") from None

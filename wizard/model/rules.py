@@ -45,9 +45,14 @@ def check(config: Mapping[str, Any]) -> list[Finding]:
     out: list[Finding] = []
     secrets_map: Mapping[str, Any] = secrets if isinstance(secrets, Mapping) else {}
     if "secrets" in config and secrets is None:
-        out.append(_err("secrets-null", ("secrets",), "`secrets:` has no value; truss refuses "
-                        "it (secrets must be a mapping)", "write `secrets: {}` or declare a "
-                        "secret under it"))
+        out.append(
+            _err(
+                "secrets-null",
+                ("secrets",),
+                "`secrets:` has no value; truss refuses it (secrets must be a mapping)",
+                "write `secrets: {}` or declare a secret under it",
+            )
+        )
     elif secrets is not None and not isinstance(secrets, Mapping):
         out.append(
             _err(
