@@ -1,0 +1,419 @@
+"""The Docker Registry v2 pull check, as clients like go-containerregistry do it.
+
+ping `/v2/` → follow the Basic or Bearer challenge → token with Basic credentials and
+`scope=repository:<name>:pull` (keeping the realm's own query) → `HEAD` the manifest
+with all four manifest media types. Every step is recorded for the user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from wizard.model.image import ImageRef, RegistryKind, detect_registry
+from wizard.model.secret import Secret
+from wizard.verify import http
+from wizard.verify.verdict import CheckResult, Step, StepStatus, Verdict
+
+if TYPE_CHECKING:
+    import httpx
+
+MANIFEST_TYPES = (
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.oci.image.index.v1+json",
+)
+ACCEPT = ", ".join(MANIFEST_TYPES)
+# Registries that answer "denied" for a repository that does not exist, so a
+# no-access answer may also mean "no such repository".
+HIDES_MISSING = {RegistryKind.DOCKERHUB, RegistryKind.GAR, RegistryKind.GHCR}
+
+
+@dataclass(frozen=True)
+class Credential:
+    username: str
+    password: Secret
+    source: str = ""
+
+    def basic(self) -> str:
+        raw = f"{self.username}:{self.password.reveal()}".encode()
+        return "Basic " + base64.b64encode(raw).decode()
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies the credential in a cache key without holding it."""
+        digest = hashlib.sha256(f"{self.username}\0{self.password.reveal()}".encode())
+        return digest.hexdigest()[:16]
+
+
+@dataclass
+class Options:
+    timeout: float = 10.0
+    insecure: frozenset[str] = frozenset()
+    allowed_realms: frozenset[str] = frozenset()
+    ca_bundle: str | None = None
+
+
+@dataclass
+class TokenCache:
+    """One token per registry + credential + repository, shared by concurrent checks."""
+
+    tokens: dict[tuple[str, str, str], tuple[str, float]] = field(default_factory=dict)
+    locks: dict[tuple[str, str, str], asyncio.Lock] = field(default_factory=dict)
+    fetched: int = 0
+
+    def lock(self, key: tuple[str, str, str]) -> asyncio.Lock:
+        return self.locks.setdefault(key, asyncio.Lock())
+
+    def get(self, key: tuple[str, str, str]) -> str | None:
+        entry = self.tokens.get(key)
+        if entry and entry[1] > time.monotonic():
+            return entry[0]
+        return None
+
+    def put(self, key: tuple[str, str, str], token: str, expires_in: float) -> None:
+        self.tokens[key] = (token, time.monotonic() + max(expires_in - 10, 1))
+
+
+class _Stop(Exception):
+    """Ends a check early with a verdict."""
+
+    def __init__(self, verdict: Verdict, detail: str, hint: str = "") -> None:
+        super().__init__(detail)
+        self.verdict, self.detail, self.hint = verdict, detail, hint
+
+
+def _hint(verdict: Verdict, kind: RegistryKind, ref: ImageRef) -> str:
+    hints: dict[tuple[Verdict, RegistryKind | None], str] = {
+        (
+            Verdict.BAD_CREDENTIALS,
+            RegistryKind.GHCR,
+        ): "use a classic PAT with read:packages and your GitHub username",
+        (
+            Verdict.BAD_CREDENTIALS,
+            RegistryKind.NGC,
+        ): "the username is the literal $oauthtoken and the password an NGC API key",
+        (
+            Verdict.BAD_CREDENTIALS,
+            RegistryKind.DOCKERHUB,
+        ): "use your Docker ID (not the email) and a personal access token",
+        (
+            Verdict.BAD_CREDENTIALS,
+            RegistryKind.ECR,
+        ): "ECR tokens last 12 hours: get a new one with aws ecr get-login-password",
+        (
+            Verdict.BAD_CREDENTIALS,
+            RegistryKind.GAR,
+        ): "GCP access tokens last 1 hour; a JSON key must be for a live service account",
+        (Verdict.BAD_CREDENTIALS, None): "check the username and token",
+        (
+            Verdict.NO_ACCESS,
+            RegistryKind.GHCR,
+        ): "give the token read:packages and your user access to the package "
+        "(package settings → Manage access); a missing package looks the same",
+        (
+            Verdict.NO_ACCESS,
+            RegistryKind.DOCKERHUB,
+        ): "the repository is private to another account or does not exist: check the name "
+        "and that the token's account can see it",
+        (
+            Verdict.NO_ACCESS,
+            RegistryKind.GAR,
+        ): "grant roles/artifactregistry.reader on the repository; a missing repository "
+        "looks the same",
+        (
+            Verdict.NO_ACCESS,
+            RegistryKind.ECR,
+        ): "allow ecr:BatchGetImage and ecr:GetDownloadUrlForLayer on the repository",
+        (Verdict.NO_ACCESS, None): "the credential is valid but may not pull this repository",
+        (Verdict.NOT_FOUND, None): f"check the repository and tag: {ref.name}:{ref.reference}",
+        (Verdict.RATE_LIMITED, None): "wait and retry; authenticated pulls have higher limits",
+        (Verdict.EXPIRED, None): "create a fresh credential, or switch to OIDC to stop rotating",
+        (
+            Verdict.TLS_ERROR,
+            None,
+        ): "the registry's certificate is not trusted here; pass --ca-bundle, or "
+        "--insecure-registry for a registry you run without TLS",
+        (Verdict.UNREACHABLE, None): "check the registry host name and your network",
+        (Verdict.TIMEOUT, None): "the registry is slow or unreachable; retry or raise --timeout",
+    }
+    return hints.get((verdict, kind)) or hints.get((verdict, None), "")
+
+
+async def check_image(
+    ref: ImageRef,
+    cred: Credential | None,
+    client: httpx.AsyncClient,
+    options: Options,
+    cache: TokenCache | None = None,
+    steps: list[Step] | None = None,
+) -> CheckResult:
+    """Can `cred` pull `ref`? Never raises for network trouble; bounded by options.timeout."""
+    kind = detect_registry(ref).kind
+    steps = steps if steps is not None else []
+    result = CheckResult(Verdict.ERROR, str(ref.original or ref), ref.registry, "", steps=steps)
+    try:
+        await asyncio.wait_for(
+            _flow(ref, cred, client, options, cache or TokenCache(), result),
+            timeout=options.timeout,
+        )
+    except _Stop as stop:
+        result.verdict, result.detail = stop.verdict, stop.detail
+        result.hint = stop.hint or _hint(stop.verdict, kind, ref)
+    except (asyncio.TimeoutError, TimeoutError):
+        result.verdict = Verdict.TIMEOUT
+        result.detail = f"no answer within {options.timeout:g} s"
+        result.hint = _hint(Verdict.TIMEOUT, kind, ref)
+        steps.append(Step("timeout", StepStatus.FAILED, result.detail))
+    except Exception as exc:  # every transport failure becomes a verdict
+        verdict, detail = http.classify_exception(exc)
+        result.verdict, result.detail = verdict, detail
+        result.hint = _hint(verdict, kind, ref)
+        steps.append(Step("connect", StepStatus.FAILED, detail))
+    return result
+
+
+async def _flow(
+    ref: ImageRef,
+    cred: Credential | None,
+    client: httpx.AsyncClient,
+    options: Options,
+    cache: TokenCache,
+    result: CheckResult,
+) -> None:
+    endpoint = http.endpoint_for(ref, options.insecure)
+    steps = result.steps
+    steps.append(Step("resolve", StepStatus.OK, f"{ref.registry} → {endpoint.base_url}"))
+    ping = await _get_with_fallback(client, endpoint, "/v2/")
+    if ping.status_code == 429:
+        raise _Stop(Verdict.RATE_LIMITED, _rate_detail(ping))
+    if ping.status_code >= 500:
+        raise _Stop(Verdict.ERROR, f"the registry answered {ping.status_code} to /v2/")
+    if ping.status_code not in (200, 401):
+        raise _Stop(
+            Verdict.ERROR,
+            f"{endpoint.base_url}/v2/ answered {ping.status_code}: not a Docker Registry v2 API",
+        )
+    challenge = http.parse_challenge(ping.headers.get("www-authenticate"))
+    steps.append(
+        Step(
+            "ping",
+            StepStatus.OK,
+            f"/v2/ → {ping.status_code}" + (f", {challenge.scheme} challenge" if challenge else ""),
+        )
+    )
+    auth_header: str | None = None
+    if ping.status_code == 401 and challenge is not None:
+        if challenge.scheme == "basic":
+            if cred is None:
+                raise _Stop(
+                    Verdict.BAD_CREDENTIALS,
+                    "the registry requires a login and no credential was given",
+                )
+            auth_header = cred.basic()
+            steps.append(Step("token", StepStatus.SKIPPED, "Basic auth: no token needed"))
+        elif challenge.scheme == "bearer":
+            token = await _token(ref, cred, client, endpoint, challenge, options, cache, result)
+            auth_header = f"Bearer {token}"
+        else:
+            raise _Stop(Verdict.ERROR, f"unsupported auth scheme {challenge.scheme!r}")
+    elif ping.status_code == 401:
+        raise _Stop(Verdict.ERROR, "the registry answered 401 without a challenge")
+    await _manifest(ref, client, endpoint, auth_header, result)
+
+
+async def _get_with_fallback(
+    client: httpx.AsyncClient, endpoint: http.Endpoint, path: str
+) -> httpx.Response:
+    """https first; plain http only where allowed (loopback, --insecure-registry)."""
+    import httpx
+
+    try:
+        return await http.send(client, "GET", endpoint.base_url + path)
+    except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError):
+        if not endpoint.plain_http_allowed or not endpoint.base_url.startswith("https://"):
+            raise
+    endpoint.base_url = "http://" + endpoint.base_url[len("https://") :]
+    return await http.send(client, "GET", endpoint.base_url + path)
+
+
+def _realm_url(realm: str, service: str | None, scope: str) -> str:
+    """Add service and scope to the realm, keeping any query it already has."""
+    parts = urlsplit(realm)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if service:
+        query.append(("service", service))
+    query.append(("scope", scope))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+async def _token(
+    ref: ImageRef,
+    cred: Credential | None,
+    client: httpx.AsyncClient,
+    endpoint: http.Endpoint,
+    challenge: http.Challenge,
+    options: Options,
+    cache: TokenCache,
+    result: CheckResult,
+) -> str:
+    realm = challenge.params.get("realm")
+    if not realm:
+        raise _Stop(Verdict.ERROR, "the Bearer challenge has no realm")
+    refusal = http.realm_refusal(realm, endpoint, options.allowed_realms)
+    if refusal:
+        raise _Stop(
+            Verdict.ERROR,
+            refusal,
+            "this protects your credential from being sent to an unexpected server",
+        )
+    scope = f"repository:{ref.repository}:pull"
+    key = (endpoint.base_url, cred.fingerprint if cred else "anonymous", ref.repository)
+    async with cache.lock(key):
+        cached = cache.get(key)
+        if cached:
+            result.steps.append(Step("token", StepStatus.OK, "reused a token for this repository"))
+            return cached
+        url = _realm_url(realm, challenge.params.get("service"), scope)
+        response = await http.send(client, "GET", url, auth_header=cred.basic() if cred else None)
+        cache.fetched += 1
+        if response.status_code in (401, 403):
+            _, message = http.error_codes(response)
+            detail = f"the token service refused the credential ({response.status_code}"
+            detail += f": {message})" if message else ")"
+            if cred is None:
+                raise _Stop(
+                    Verdict.BAD_CREDENTIALS,
+                    "the registry requires a login and no credential was given",
+                )
+            raise _Stop(Verdict.BAD_CREDENTIALS, detail)
+        if response.status_code == 429:
+            raise _Stop(Verdict.RATE_LIMITED, _rate_detail(response))
+        if response.status_code != 200:
+            raise _Stop(Verdict.ERROR, f"the token service answered {response.status_code}")
+        try:
+            data = response.json()
+        except ValueError:
+            raise _Stop(Verdict.ERROR, "the token service answered with non-JSON") from None
+        token = (data.get("token") or data.get("access_token")) if isinstance(data, dict) else None
+        if not isinstance(token, str) or not token:
+            raise _Stop(Verdict.ERROR, "the token service answered without a token")
+        expires = data.get("expires_in", 60)
+        cache.put(key, token, float(expires) if isinstance(expires, (int, float)) else 60.0)
+        who = f"as {cred.username}" if cred else "anonymously"
+        result.steps.append(Step("token", StepStatus.OK, f"token for {scope} {who}"))
+        return token
+
+
+def _rate_detail(response: httpx.Response) -> str:
+    retry = response.headers.get("retry-after")
+    detail = "the registry is rate limiting requests (429)"
+    return detail + (f"; retry after {retry} s" if retry else "")
+
+
+async def _manifest(
+    ref: ImageRef,
+    client: httpx.AsyncClient,
+    endpoint: http.Endpoint,
+    auth_header: str | None,
+    result: CheckResult,
+) -> None:
+    url = f"{endpoint.base_url}/v2/{ref.repository}/manifests/{ref.reference}"
+    headers = {"Accept": ACCEPT}
+    response = await http.send(client, "HEAD", url, headers=headers, auth_header=auth_header)
+    _rate_facts(response, result)
+    status = response.status_code
+    if status == 200:
+        digest = response.headers.get("docker-content-digest")
+        media_type = response.headers.get("content-type", "").split(";")[0] or None
+        if not digest:  # some registries leave it out of HEAD: hash the body ourselves
+            full = await http.send(client, "GET", url, headers=headers, auth_header=auth_header)
+            digest = "sha256:" + hashlib.sha256(full.content).hexdigest()
+            media_type = full.headers.get("content-type", "").split(";")[0] or media_type
+        result.verdict, result.digest, result.media_type = Verdict.OK, digest, media_type
+        result.detail = f"{ref.name}:{ref.reference} can be pulled"
+        result.steps.append(Step("manifest", StepStatus.OK, f"{digest} ({media_type})"))
+        return
+    # HEAD has no body: GET the same URL to read the registry's error.
+    body_response = await http.send(client, "GET", url, headers=headers, auth_header=auth_header)
+    codes, message = http.error_codes(body_response)
+    challenge = http.parse_challenge(response.headers.get("www-authenticate"))
+    error = challenge.error if challenge else None
+    what = f"manifest {ref.repository}:{ref.reference} → {status}"
+    what += f" {','.join(codes)}" if codes else ""
+    what += f" ({message})" if message else ""
+    result.steps.append(Step("manifest", StepStatus.FAILED, what))
+    kind = detect_registry(ref).kind
+    if status == 404:
+        if "NAME_UNKNOWN" in codes:
+            raise _Stop(Verdict.NOT_FOUND, f"repository {ref.repository} does not exist")
+        # distribution answers MANIFEST_UNKNOWN for a missing repository too.
+        raise _Stop(
+            Verdict.NOT_FOUND,
+            f"no manifest {ref.reference} in {ref.repository} "
+            "(the tag, or the whole repository, is missing)"
+            + ("" if "MANIFEST_UNKNOWN" in codes else f": {message or 'not found'}"),
+        )
+    if status == 401:
+        if error == "invalid_token":
+            raise _Stop(
+                Verdict.BAD_CREDENTIALS, "the registry rejected its own token (invalid_token)"
+            )
+        if auth_header and auth_header.startswith("Basic"):
+            raise _Stop(
+                Verdict.BAD_CREDENTIALS, f"the registry refused the login ({message or 401})"
+            )
+        hidden = " (or the repository does not exist)" if kind in HIDES_MISSING else ""
+        raise _Stop(
+            Verdict.NO_ACCESS,
+            f"authenticated, but not allowed to pull "
+            f"{ref.repository}{hidden}" + (f": {error}" if error else ""),
+        )
+    if status == 403:
+        hidden = " (or the repository does not exist)" if kind in HIDES_MISSING else ""
+        raise _Stop(
+            Verdict.NO_ACCESS,
+            f"not allowed to pull {ref.repository}{hidden}" + (f": {message}" if message else ""),
+        )
+    if status == 429:
+        raise _Stop(Verdict.RATE_LIMITED, _rate_detail(response))
+    if status == 400 and "MANIFEST_INVALID" in codes:
+        raise _Stop(
+            Verdict.ERROR,
+            "the registry cannot serve this manifest in any of the "
+            "four manifest media types (an old schema-1 image?)",
+        )
+    raise _Stop(
+        Verdict.ERROR,
+        f"the registry answered {status} for the manifest" + (f": {message}" if message else ""),
+    )
+
+
+def _rate_facts(response: httpx.Response, result: CheckResult) -> None:
+    limit = response.headers.get("ratelimit-limit")
+    remaining = response.headers.get("ratelimit-remaining")
+    if limit and remaining:
+        result.facts["rate_limit"] = {
+            "limit": limit.split(";")[0],
+            "remaining": remaining.split(";")[0],
+        }
+
+
+def new_client(options: Options) -> httpx.AsyncClient:
+    import httpx
+
+    t = options.timeout
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(connect=t, read=t, write=t, pool=t),
+        verify=http.ssl_context(options.ca_bundle),
+        follow_redirects=False,
+        trust_env=False,
+        headers={"User-Agent": "registry-wizard"},
+        limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+    )

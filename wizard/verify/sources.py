@@ -1,0 +1,201 @@
+"""Credentials that come from a cloud account rather than from the user's hands:
+ECR authorization tokens (boto3), GCP access tokens (google-auth), and the scopes
+of a GitHub PAT (GitHub's REST API). Heavy imports happen here, lazily."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from wizard.model.image import RegistryInfo
+from wizard.model.secret import Secret
+from wizard.verify.registry import Credential
+from wizard.verify.verdict import Verdict
+
+GITHUB_API_ENV = "REGISTRY_WIZARD_GITHUB_API"
+GITHUB_API = "https://api.github.com"
+PULL_SCOPES = {"read:packages", "write:packages", "delete:packages"}
+
+
+class SourceError(Exception):
+    """A credential could not be obtained; carries the verdict to report."""
+
+    def __init__(self, verdict: Verdict, detail: str, hint: str = "") -> None:
+        super().__init__(detail)
+        self.verdict, self.detail, self.hint = verdict, detail, hint
+
+
+@dataclass(frozen=True)
+class EcrToken:
+    credential: Credential
+    expires_at: datetime | None
+    principal: str = ""
+
+
+_AWS_CODES: dict[str, tuple[Verdict, str]] = {
+    "AccessDeniedException": (
+        Verdict.NO_ACCESS,
+        'allow ecr:GetAuthorizationToken (Resource "*") for your identity',
+    ),
+    "UnrecognizedClientException": (
+        Verdict.BAD_CREDENTIALS,
+        "your AWS access key is not valid: aws configure",
+    ),
+    "InvalidClientTokenId": (
+        Verdict.BAD_CREDENTIALS,
+        "your AWS access key is not valid: aws configure",
+    ),
+    "InvalidSignatureException": (
+        Verdict.BAD_CREDENTIALS,
+        "your AWS secret access key is wrong: aws configure",
+    ),
+    "ExpiredTokenException": (Verdict.EXPIRED, "your AWS session expired: aws sso login"),
+    "ExpiredToken": (Verdict.EXPIRED, "your AWS session expired: aws sso login"),
+}
+
+
+def ecr_token(info: RegistryInfo, *, profile: str | None = None, timeout: float = 10.0) -> EcrToken:
+    """`GetAuthorizationToken` in the image's region, via the standard credential chain
+    (profiles, SSO, env, `AWS_ENDPOINT_URL`)."""
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    config = Config(
+        connect_timeout=timeout,
+        read_timeout=timeout,
+        retries={"max_attempts": 2, "mode": "standard"},
+    )
+    try:
+        session = boto3.Session(profile_name=profile, region_name=info.region)
+        client = session.client("ecr", region_name=info.region, config=config)
+        kwargs: dict[str, Any] = {"registryIds": [info.account]} if info.account else {}
+        data = client.get_authorization_token(**kwargs)["authorizationData"][0]
+    except NoCredentialsError:
+        raise SourceError(
+            Verdict.ERROR,
+            "no AWS credentials found",
+            "configure them: aws configure, aws sso login, or AWS_PROFILE",
+        ) from None
+    except ClientError as e:
+        code = e.response.get("Error", {}).get("Code", "")
+        verdict, hint = _AWS_CODES.get(code, (Verdict.ERROR, ""))
+        message = e.response.get("Error", {}).get("Message", "")
+        raise SourceError(
+            verdict, f"ecr:GetAuthorizationToken failed: {code} {message}".strip(), hint
+        ) from None
+    except BotoCoreError as e:
+        raise SourceError(Verdict.UNREACHABLE, f"cannot reach AWS: {e}") from None
+    raw = base64.b64decode(data["authorizationToken"]).decode()
+    user, _, password = raw.partition(":")
+    expires = data.get("expiresAt")
+    if isinstance(expires, datetime) and expires.tzinfo is None:
+        expires = expires.replace(tzinfo=timezone.utc)
+    return EcrToken(
+        Credential(user, Secret(password), "AWS credential chain (GetAuthorizationToken)"),
+        expires if isinstance(expires, datetime) else None,
+    )
+
+
+def load_service_account_key(path: Path) -> dict[str, Any]:
+    """Read a GCP key file; a base64-encoded key is recognised and explained."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise SourceError(Verdict.ERROR, f"cannot read {path}: {e.strerror}") from None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        try:
+            data = json.loads(base64.b64decode(raw, validate=False))
+        except ValueError:
+            raise SourceError(
+                Verdict.ERROR,
+                f"{path} is not a service-account JSON key",
+                "download a key: gcloud iam service-accounts keys create "
+                "key.json --iam-account <service account email>",
+            ) from None
+        raise SourceError(
+            Verdict.ERROR,
+            f"{path} holds a base64-encoded JSON key; the raw JSON is expected",
+            f"decode it first: base64 -d {path} > key.json",
+        ) from None
+    if not isinstance(data, dict) or data.get("type") != "service_account":
+        raise SourceError(
+            Verdict.ERROR,
+            f'{path} is not a service-account key ("type": "service_account" missing)',
+        )
+    return data
+
+
+def gcp_access_token(key: dict[str, Any], *, timeout: float = 10.0) -> Credential:
+    """Exchange the key's signed assertion at its own `token_uri` (google-auth)."""
+    import google.auth.exceptions
+    from google.auth.transport.requests import Request
+    from google.oauth2 import service_account
+
+    try:
+        creds = service_account.Credentials.from_service_account_info(
+            key, scopes=["https://www.googleapis.com/auth/cloud-platform"]
+        )
+    except (ValueError, KeyError) as e:
+        raise SourceError(Verdict.ERROR, f"the service-account key is incomplete: {e}") from None
+    import requests
+
+    session = requests.Session()
+    session.trust_env = False
+    try:
+        creds.refresh(Request(session=session))
+    except google.auth.exceptions.RefreshError as e:
+        detail = str(e.args[0]) if e.args else "refused"
+        raise SourceError(
+            Verdict.BAD_CREDENTIALS,
+            f"Google refused the key: {detail}",
+            "the key may be deleted or disabled; create a new one",
+        ) from None
+    except google.auth.exceptions.TransportError as e:
+        raise SourceError(
+            Verdict.UNREACHABLE, f"cannot reach {key.get('token_uri')}: {type(e).__name__}"
+        ) from None
+    return Credential(
+        "oauth2accesstoken",
+        Secret(str(creds.token)),
+        f"service-account key {key.get('client_email', '')}",
+    )
+
+
+async def github_scopes(token: Secret, *, timeout: float = 10.0) -> list[str]:
+    """The scopes of a classic PAT, from `X-OAuth-Scopes` on `GET /user`."""
+    import httpx
+
+    api = os.environ.get(GITHUB_API_ENV, GITHUB_API).rstrip("/")
+    async with httpx.AsyncClient(timeout=timeout, trust_env=False) as client:
+        try:
+            response = await client.get(
+                f"{api}/user",
+                headers={
+                    "Authorization": f"token {token.reveal()}",
+                    "Accept": "application/vnd.github+json",
+                    "User-Agent": "registry-wizard",
+                },
+            )
+        except httpx.HTTPError as e:
+            raise SourceError(
+                Verdict.UNREACHABLE, f"cannot reach the GitHub API: {type(e).__name__}"
+            ) from None
+    if response.status_code == 401:
+        raise SourceError(
+            Verdict.BAD_CREDENTIALS,
+            "GitHub does not accept this token (revoked, expired or mistyped)",
+            "create a classic PAT with read:packages: GitHub → Settings → "
+            "Developer settings → Tokens (classic)",
+        )
+    if response.status_code != 200:
+        raise SourceError(Verdict.ERROR, f"GitHub answered {response.status_code} to /user")
+    header = response.headers.get("x-oauth-scopes", "")
+    return [s.strip() for s in header.split(",") if s.strip()]

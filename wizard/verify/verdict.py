@@ -1,0 +1,85 @@
+"""The answer of a live check: one verdict, the steps that led to it, and a hint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Verdict(str, Enum):
+    OK = "ok"
+    BAD_CREDENTIALS = "bad_credentials"
+    # Authenticated but cannot pull, or the repository is hidden: Docker Hub, GAR and
+    # GHCR answer the same for "no such repository" and "not yours".
+    NO_ACCESS = "no_access"
+    NOT_FOUND = "not_found"
+    EXPIRED = "expired"
+    RATE_LIMITED = "rate_limited"
+    UNREACHABLE = "unreachable"
+    TLS_ERROR = "tls_error"
+    TIMEOUT = "timeout"
+    ERROR = "error"
+
+    @property
+    def exit_code(self) -> int:
+        if self is Verdict.OK:
+            return 0
+        if self in (Verdict.BAD_CREDENTIALS, Verdict.NO_ACCESS, Verdict.EXPIRED):
+            return 4
+        return 1
+
+
+class StepStatus(str, Enum):
+    OK = "ok"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    WARNING = "warning"
+
+
+@dataclass
+class Step:
+    """One stage of a check (resolve, ping, token, manifest, ...), for the user to follow."""
+
+    name: str
+    status: StepStatus
+    detail: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"name": self.name, "status": self.status.value, "detail": self.detail}
+
+
+@dataclass
+class CheckResult:
+    verdict: Verdict
+    image: str
+    registry: str
+    detail: str
+    hint: str = ""
+    digest: str | None = None
+    media_type: str | None = None
+    steps: list[Step] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    # Registry-specific facts worth showing: token scopes, rate limits, expiry.
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict is Verdict.OK
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "verdict": self.verdict.value,
+            "image": self.image,
+            "registry": self.registry,
+            "detail": self.detail,
+            "hint": self.hint,
+            "steps": [s.to_json() for s in self.steps],
+            "warnings": list(self.warnings),
+        }
+        if self.digest:
+            out["digest"] = self.digest
+            out["media_type"] = self.media_type
+        if self.facts:
+            out["facts"] = dict(self.facts)
+        return out
