@@ -64,6 +64,107 @@ def _add_setup(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.set_defaults(handler=_run_setup)
 
 
+def _add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "check",
+        help="prove a credential can pull the image, live",
+        description="Run the Docker Registry v2 pull flow against the real registry with the "
+        "credential Baseten will use, and say exactly why it fails if it does. Secrets are "
+        "read from stdin, files or docker's store, never from the command line.",
+    )
+    p.add_argument("--config", type=Path, help="read the image (and method) from this config "
+                   "(default: ./config.yaml when --image is not given)")
+    p.add_argument("--image", help="the image reference to check")
+    src = p.add_mutually_exclusive_group()
+    p.add_argument("--username", help="registry username (with --password-stdin)")
+    src.add_argument("--password-stdin", action="store_true",
+                     help="read the password or token from stdin")
+    src.add_argument("--secret-stdin", action="store_true",
+                     help="read the exact DOCKER_REGISTRY_* secret value (base64 of user:token)")
+    src.add_argument("--docker-config", nargs="?", const="", metavar="PATH",
+                     help="reuse what `docker login` stored (default ~/.docker/config.json)")
+    src.add_argument("--key-file", type=Path, metavar="PATH",
+                     help="GCP service-account JSON key")
+    p.add_argument("--aws-profile", metavar="NAME", help="AWS profile for ECR (default: the "
+                   "standard credential chain)")
+    p.add_argument("--insecure-registry", action="append", default=[], metavar="HOST:PORT",
+                   help="allow plain http for this registry (loopback hosts always may)")
+    p.add_argument("--allow-realm", action="append", default=[], metavar="HOST[:PORT]",
+                   help="trust a token realm on a private or loopback address")
+    p.add_argument("--ca-bundle", metavar="PATH", help="trust the certificates in this file")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                   help="give up after this long (default 10)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(handler=_run_check)
+
+
+def _read_stdin_secret(what: str, *, strip_newline: bool) -> object:
+    from wizard.model.secret import Secret
+
+    data = sys.stdin.read()
+    if strip_newline:  # as `docker login --password-stdin` does
+        data = data.rstrip("\r\n")
+    if not data:
+        raise _Usage(f"{what}: stdin was empty; pipe the value in, e.g. "
+                     "printf '%s' \"$TOKEN\" | registry-wizard check ...")
+    return Secret(data)
+
+
+class _Usage(Exception):
+    pass
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from wizard import report
+    from wizard.verify.registry import Options
+    from wizard.verify.service import (
+        CheckItem,
+        CheckUsageError,
+        CredentialSource,
+        check_one,
+        method_note,
+        resolve_ref,
+    )
+
+    try:
+        if args.password_stdin and args.username is None:
+            raise _Usage("--password-stdin needs --username")
+        if args.username is not None and not args.password_stdin:
+            raise _Usage("--username needs --password-stdin (secrets are never taken from argv)")
+        config = args.config
+        if config is None and args.image is None:
+            config = Path("config.yaml")
+        ref, auth_method = resolve_ref(args.image, config)
+        source = CredentialSource(aws_profile=args.aws_profile)
+        if args.password_stdin:
+            source.username = args.username
+            source.password = _read_stdin_secret("--password-stdin", strip_newline=True)
+        elif args.secret_stdin:
+            source.registry_secret = _read_stdin_secret("--secret-stdin", strip_newline=False)
+        elif args.docker_config is not None:
+            source.use_docker_config = True
+            source.docker_config = Path(args.docker_config) if args.docker_config else None
+        elif args.key_file is not None:
+            source.key_file = args.key_file
+        if args.timeout <= 0:
+            raise _Usage("--timeout must be positive")
+    except (_Usage, CheckUsageError) as e:
+        report.error(str(e))
+        return EXIT_USAGE
+    options = Options(
+        timeout=args.timeout,
+        insecure=frozenset(args.insecure_registry),
+        allowed_realms=frozenset(args.allow_realm),
+        ca_bundle=args.ca_bundle,
+    )
+    result = check_one(CheckItem(ref, source), options)
+    note = method_note(auth_method)
+    if note:
+        result.warnings.append(note)
+    report.print_check(result, fmt=args.format)
+    return result.verdict.exit_code
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="registry-wizard",
@@ -73,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_setup(sub)
+    _add_check(sub)
     return parser
 
 

@@ -11,11 +11,14 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from wizard.config.diff import unified_diff
 from wizard.config.writer import check_writable, write_config
 from wizard.setup import SetupPlan
+
+if TYPE_CHECKING:
+    from wizard.verify.verdict import CheckResult
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -168,3 +171,40 @@ def _print_steps(plan: SetupPlan) -> None:
     info("Next:")
     for i, step in enumerate(next_steps(plan), 1):
         info(f"  {i}. {step}")
+
+
+_MARKS = {"ok": ("✓", "32"), "failed": ("✗", "31"), "skipped": ("-", "2"), "warning": ("!", "33")}
+
+
+def print_check(result: CheckResult, *, fmt: str = "text", stream: TextIO | None = None) -> None:
+    out = stream or sys.stdout
+    if fmt == "json":
+        import json
+
+        print(json.dumps(result.to_json(), indent=2), file=out)
+        return
+    if result.ok:
+        extras = []
+        if result.digest:
+            extras.append(result.digest[:19] + "…")
+        scopes = result.facts.get("token_scopes")
+        if scopes:
+            extras.append("token scopes: " + ", ".join(scopes))
+        if "expires_at" in result.facts:
+            extras.append(f"token valid until {result.facts['expires_at']}")
+        rate = result.facts.get("rate_limit")
+        if rate:
+            extras.append(f"rate limit {rate['remaining']}/{rate['limit']} left")
+        line = f"{_paint('✓', '32', out)} {result.image} can be pulled"
+        print(line + (f" ({', '.join(extras)})" if extras else ""), file=out)
+    else:
+        print(f"{_paint('✗', '31;1', out)} {result.image}: {result.verdict.value}: "
+              f"{result.detail}", file=out)
+        if result.hint:
+            print(f"  fix: {result.hint}", file=out)
+    for w in result.warnings:
+        print(f"  {_paint('!', '33', out)} {w}", file=out)
+    if not result.ok:
+        for step in result.steps:
+            mark, code = _MARKS.get(step.status.value, ("?", "0"))
+            print(f"    {_paint(mark, code, out)} {step.name:<10} {step.detail}", file=out)

@@ -189,8 +189,10 @@ async def _flow(
 ) -> None:
     endpoint = http.endpoint_for(ref, options.insecure)
     steps = result.steps
-    steps.append(Step("resolve", StepStatus.OK, f"{ref.registry} → {endpoint.base_url}"))
+    resolve = Step("resolve", StepStatus.OK, f"{ref.registry} → {endpoint.base_url}")
+    steps.append(resolve)
     ping = await _get_with_fallback(client, endpoint, "/v2/")
+    resolve.detail = f"{ref.registry} → {endpoint.base_url}"  # after any http fallback
     if ping.status_code == 429:
         raise _Stop(Verdict.RATE_LIMITED, _rate_detail(ping))
     if ping.status_code >= 500:

@@ -64,7 +64,12 @@ def ecr_token(info: RegistryInfo, *, profile: str | None = None, timeout: float 
     (profiles, SSO, env, `AWS_ENDPOINT_URL`)."""
     import boto3
     from botocore.config import Config
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        NoCredentialsError,
+        ProfileNotFound,
+    )
 
     config = Config(
         connect_timeout=timeout,
@@ -76,6 +81,10 @@ def ecr_token(info: RegistryInfo, *, profile: str | None = None, timeout: float 
         client = session.client("ecr", region_name=info.region, config=config)
         kwargs: dict[str, Any] = {"registryIds": [info.account]} if info.account else {}
         data = client.get_authorization_token(**kwargs)["authorizationData"][0]
+    except ProfileNotFound as e:
+        raise SourceError(Verdict.ERROR, f"AWS profile {e.kwargs.get('profile')!r} not found",
+                          "create it with aws configure --profile NAME, or pass --aws-profile "
+                          "with an existing one") from None
     except NoCredentialsError:
         raise SourceError(
             Verdict.ERROR,

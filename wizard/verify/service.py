@@ -1,0 +1,238 @@
+"""`check` as a service: work out the image and the credential, analyse the credential
+offline, then run the live v2 check. Front ends (CLI, flow, TUI, doctor) call this."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from wizard.model import truss
+from wizard.model.image import ImageRef, ImageRefError, RegistryKind, detect_registry, parse_image
+from wizard.model.secret import Secret
+from wizard.verify import analyze
+from wizard.verify.registry import Credential, Options, TokenCache, check_image, new_client
+from wizard.verify.sources import PULL_SCOPES, SourceError
+from wizard.verify.verdict import CheckResult, Step, StepStatus, Verdict
+
+
+class CheckUsageError(Exception):
+    """The check cannot start: no image, conflicting sources, unreadable input (exit 2)."""
+
+
+@dataclass
+class CredentialSource:
+    """Where the credential comes from; at most one of these is set."""
+
+    username: str | None = None
+    password: Secret | None = None  # --username U --password-stdin
+    registry_secret: Secret | None = None  # --secret-stdin: the DOCKER_REGISTRY_* value
+    docker_config: Path | None = None  # --docker-config [PATH]
+    use_docker_config: bool = False
+    key_file: Path | None = None  # --key-file: GCP service-account JSON
+    aws_profile: str | None = None
+
+    def describe(self) -> str:
+        if self.registry_secret is not None:
+            return "the DOCKER_REGISTRY secret value from stdin"
+        if self.password is not None:
+            return f"username {self.username} and the password from stdin"
+        if self.use_docker_config:
+            return "docker login's stored credentials"
+        if self.key_file is not None:
+            return f"the service-account key {self.key_file}"
+        return "no credential"
+
+
+@dataclass
+class CheckItem:
+    ref: ImageRef
+    source: CredentialSource = field(default_factory=CredentialSource)
+    label: str = ""  # e.g. the config file the image came from
+
+
+def image_from_config(config: Path) -> tuple[str, str | None]:
+    """base_image.image and docker_auth.auth_method from a Truss config."""
+    from wizard.config.document import read_config
+
+    doc = read_config(config, missing_ok=False)
+    base = doc.section("base_image")
+    if not isinstance(base, dict) or not isinstance(base.get("image"), str):
+        raise CheckUsageError(f"{config} has no base_image.image; pass --image")
+    auth = base.get("docker_auth")
+    method = auth.get("auth_method") if isinstance(auth, dict) else None
+    return base["image"], method if isinstance(method, str) else None
+
+
+def resolve_ref(image: str | None, config: Path | None) -> tuple[ImageRef, str | None]:
+    method = None
+    if image is None:
+        if config is None:
+            raise CheckUsageError("pass --image, or --config with a base_image.image")
+        image, method = image_from_config(config)
+    try:
+        return parse_image(image.strip()), method
+    except ImageRefError as e:
+        raise CheckUsageError(f"--image: {e}") from None
+
+
+def _finding_stop(result: CheckResult, findings: Sequence[analyze.SecretFinding]) -> bool:
+    """Record the offline findings; True when one of them settles the verdict."""
+    errors = [f for f in findings if f.severity is analyze.Severity.ERROR]
+    for f in findings:
+        if f.severity is not analyze.Severity.ERROR:
+            result.warnings.append(f"{f.message} ({f.fix})")
+    if not findings:
+        result.steps.append(Step("analyse", StepStatus.OK, "the credential looks well-formed"))
+        return False
+    status = StepStatus.FAILED if errors else StepStatus.WARNING
+    result.steps.append(Step("analyse", status, "; ".join(f.code for f in findings)))
+    if not errors:
+        return False
+    first = errors[0]
+    result.verdict = Verdict.EXPIRED if "expired" in first.code else Verdict.BAD_CREDENTIALS
+    result.detail, result.hint = first.message, first.fix
+    return True
+
+
+async def _credential(item: CheckItem, result: CheckResult, timeout: float) -> Credential | None:
+    """The credential to try, after offline analysis. None: anonymous, or the verdict is set."""
+    src, ref = item.source, item.ref
+    kind = detect_registry(ref).kind
+    if src.registry_secret is not None:
+        try:
+            decoded = analyze.decode_registry_secret(src.registry_secret, kind, ref.registry)
+        except analyze.SecretFormatError as e:
+            _finding_stop(result, e.findings) or _fail(result, Verdict.BAD_CREDENTIALS, str(e))
+            return None
+        if _finding_stop(result, decoded.findings):
+            return None
+        return Credential(decoded.username, decoded.password, "DOCKER_REGISTRY secret")
+    if src.password is not None:
+        username = src.username or ""
+        findings = analyze.analyze_credentials(username, src.password, kind, host=ref.registry)
+        if _finding_stop(result, findings):
+            return None
+        return Credential(username, src.password, "username and password")
+    if src.use_docker_config:
+        from wizard.verify.dockerconfig import DockerConfigError, find_credential
+
+        try:
+            found = await asyncio.to_thread(find_credential, ref, src.docker_config,
+                                            timeout=timeout)
+        except DockerConfigError as e:
+            raise SourceError(Verdict.ERROR, str(e)) from None
+        if found is None:
+            raise SourceError(Verdict.BAD_CREDENTIALS, f"docker has no credential stored for "
+                              f"{ref.registry}", f"docker login {ref.registry}")
+        if found.identity_token:
+            raise SourceError(Verdict.ERROR, f"docker stores an identity token for "
+                              f"{ref.registry} ({found.source}); it cannot be checked here",
+                              "pass --username and --password-stdin instead")
+        result.steps.append(Step("credential", StepStatus.OK, found.source))
+        findings = analyze.analyze_credentials(found.username, found.password, kind,
+                                               host=ref.registry)
+        if _finding_stop(result, findings):
+            return None
+        return Credential(found.username, found.password, found.source)
+    if src.key_file is not None:
+        from wizard.verify.sources import gcp_access_token, load_service_account_key
+
+        key = load_service_account_key(src.key_file)
+        cred = await asyncio.to_thread(gcp_access_token, key, timeout=timeout)
+        result.steps.append(Step("credential", StepStatus.OK,
+                                 f"access token for {key.get('client_email', 'the key')}"))
+        return cred
+    if kind is RegistryKind.ECR:
+        from wizard.verify.sources import ecr_token
+
+        token = await asyncio.to_thread(ecr_token, detect_registry(ref), profile=src.aws_profile,
+                                        timeout=timeout)
+        expires = token.expires_at
+        detail = "ECR token from your AWS credentials"
+        if expires:
+            result.facts["expires_at"] = expires.astimezone(timezone.utc).isoformat()
+            detail += f", valid until {expires:%Y-%m-%d %H:%M} UTC"
+        result.steps.append(Step("credential", StepStatus.OK, detail))
+        return token.credential
+    result.steps.append(Step("credential", StepStatus.SKIPPED, "none given: checking anonymous "
+                             "access"))
+    return None
+
+
+def _fail(result: CheckResult, verdict: Verdict, detail: str, hint: str = "") -> bool:
+    result.verdict, result.detail, result.hint = verdict, detail, hint
+    return True
+
+
+async def _ghcr_scopes(cred: Credential, result: CheckResult, timeout: float) -> bool:
+    """GHCR: a classic PAT must carry read:packages. True when that settles the verdict."""
+    from wizard.verify.sources import github_scopes
+
+    scopes = await github_scopes(cred.password, timeout=timeout)
+    result.facts["token_scopes"] = scopes
+    if not PULL_SCOPES.intersection(scopes):
+        result.steps.append(Step("scopes", StepStatus.FAILED, ", ".join(scopes) or "no scopes"))
+        return _fail(result, Verdict.NO_ACCESS,
+                     "the token has no packages scope (it has: "
+                     f"{', '.join(scopes) or 'none'})",
+                     "edit the classic PAT and tick read:packages (GitHub → Settings → Developer "
+                     "settings → Personal access tokens (classic))")
+    result.steps.append(Step("scopes", StepStatus.OK, ", ".join(scopes)))
+    return False
+
+
+async def check_item(item: CheckItem, client: object, options: Options,
+                     cache: TokenCache) -> CheckResult:
+    ref = item.ref
+    result = CheckResult(Verdict.ERROR, ref.original or str(ref), ref.registry, "")
+    try:
+        cred = await _credential(item, result, options.timeout)
+        if result.detail:  # settled offline
+            return result
+        kind = detect_registry(ref).kind
+        if kind is RegistryKind.GHCR and cred is not None and \
+                await _ghcr_scopes(cred, result, options.timeout):
+            return result
+    except SourceError as e:
+        result.verdict, result.detail, result.hint = e.verdict, e.detail, e.hint
+        result.steps.append(Step("credential", StepStatus.FAILED, e.detail))
+        return result
+    live = await check_image(ref, cred, client, options, cache, steps=result.steps)  # type: ignore[arg-type]
+    live.warnings = result.warnings + live.warnings
+    live.facts = {**result.facts, **live.facts}
+    return live
+
+
+async def check_many(items: Sequence[CheckItem], options: Options,
+                     concurrency: int = 16) -> list[CheckResult]:
+    """Check many image + credential pairs concurrently, reusing tokens."""
+    cache = TokenCache()
+    gate = asyncio.Semaphore(concurrency)
+    async with new_client(options) as client:
+
+        async def one(item: CheckItem) -> CheckResult:
+            async with gate:
+                return await check_item(item, client, options, cache)
+
+        return list(await asyncio.gather(*(one(i) for i in items)))
+
+
+def check_one(item: CheckItem, options: Options) -> CheckResult:
+    return asyncio.run(check_many([item], options))[0]
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def method_note(auth_method: str | None) -> str | None:
+    """What a check with the user's own credentials does not prove for keyless methods."""
+    method = truss.normalize_auth_method(auth_method)
+    if method in (truss.AuthMethod.AWS_OIDC, truss.AuthMethod.AWS_ASSUME_ROLE,
+                  truss.AuthMethod.GCP_OIDC):
+        return (f"checked with your own credentials; with {method.value} Baseten pulls as the "
+                "role or service account in config.yaml, which this check does not assume")
+    return None
