@@ -43,10 +43,19 @@ def main() -> int:
         shutil.copyfile(SAMPLE, config)
         cases = {
             "--help": [*entry_point(), "--help"],
-            "setup --dry-run": [*entry_point(), "setup", "--config", str(config), "--image",
-                                "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:1.0",
-                                "--method", "oidc", "--role-arn",
-                                "arn:aws:iam::123456789012:role/baseten-ecr", "--dry-run"],
+            "setup --dry-run": [
+                *entry_point(),
+                "setup",
+                "--config",
+                str(config),
+                "--image",
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:1.0",
+                "--method",
+                "oidc",
+                "--role-arn",
+                "arn:aws:iam::123456789012:role/baseten-ecr",
+                "--dry-run",
+            ],
         }
         python_floor = median_seconds([sys.executable, "-c", "pass"], runs)
         print(f"python -c pass (floor): {python_floor * 1000:.0f} ms")
@@ -55,8 +64,10 @@ def main() -> int:
             t = median_seconds(cmd, runs)
             ok = t <= BUDGETS[name]
             failed |= not ok
-            print(f"{name}: median {t * 1000:.0f} ms over {runs} runs "
-                  f"(budget {BUDGETS[name] * 1000:.0f} ms) {'ok' if ok else 'OVER BUDGET'}")
+            print(
+                f"{name}: median {t * 1000:.0f} ms over {runs} runs "
+                f"(budget {BUDGETS[name] * 1000:.0f} ms) {'ok' if ok else 'OVER BUDGET'}"
+            )
     return 1 if failed else 0
 
 

@@ -72,28 +72,58 @@ def _add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "credential Baseten will use, and say exactly why it fails if it does. Secrets are "
         "read from stdin, files or docker's store, never from the command line.",
     )
-    p.add_argument("--config", type=Path, help="read the image (and method) from this config "
-                   "(default: ./config.yaml when --image is not given)")
+    p.add_argument(
+        "--config",
+        type=Path,
+        help="read the image (and method) from this config "
+        "(default: ./config.yaml when --image is not given)",
+    )
     p.add_argument("--image", help="the image reference to check")
     src = p.add_mutually_exclusive_group()
     p.add_argument("--username", help="registry username (with --password-stdin)")
-    src.add_argument("--password-stdin", action="store_true",
-                     help="read the password or token from stdin")
-    src.add_argument("--secret-stdin", action="store_true",
-                     help="read the exact DOCKER_REGISTRY_* secret value (base64 of user:token)")
-    src.add_argument("--docker-config", nargs="?", const="", metavar="PATH",
-                     help="reuse what `docker login` stored (default ~/.docker/config.json)")
-    src.add_argument("--key-file", type=Path, metavar="PATH",
-                     help="GCP service-account JSON key")
-    p.add_argument("--aws-profile", metavar="NAME", help="AWS profile for ECR (default: the "
-                   "standard credential chain)")
-    p.add_argument("--insecure-registry", action="append", default=[], metavar="HOST:PORT",
-                   help="allow plain http for this registry (loopback hosts always may)")
-    p.add_argument("--allow-realm", action="append", default=[], metavar="HOST[:PORT]",
-                   help="trust a token realm on a private or loopback address")
+    src.add_argument(
+        "--password-stdin", action="store_true", help="read the password or token from stdin"
+    )
+    src.add_argument(
+        "--secret-stdin",
+        action="store_true",
+        help="read the exact DOCKER_REGISTRY_* secret value (base64 of user:token)",
+    )
+    src.add_argument(
+        "--docker-config",
+        nargs="?",
+        const="",
+        metavar="PATH",
+        help="reuse what `docker login` stored (default ~/.docker/config.json)",
+    )
+    src.add_argument("--key-file", type=Path, metavar="PATH", help="GCP service-account JSON key")
+    p.add_argument(
+        "--aws-profile",
+        metavar="NAME",
+        help="AWS profile for ECR (default: the standard credential chain)",
+    )
+    p.add_argument(
+        "--insecure-registry",
+        action="append",
+        default=[],
+        metavar="HOST:PORT",
+        help="allow plain http for this registry (loopback hosts always may)",
+    )
+    p.add_argument(
+        "--allow-realm",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="trust a token realm on a private or loopback address",
+    )
     p.add_argument("--ca-bundle", metavar="PATH", help="trust the certificates in this file")
-    p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
-                   help="give up after this long (default 10)")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="give up after this long (default 10)",
+    )
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(handler=_run_check)
 
@@ -105,8 +135,10 @@ def _read_stdin_secret(what: str, *, strip_newline: bool) -> object:
     if strip_newline:  # as `docker login --password-stdin` does
         data = data.rstrip("\r\n")
     if not data:
-        raise _Usage(f"{what}: stdin was empty; pipe the value in, e.g. "
-                     "printf '%s' \"$TOKEN\" | registry-wizard check ...")
+        raise _Usage(
+            f"{what}: stdin was empty; pipe the value in, e.g. "
+            "printf '%s' \"$TOKEN\" | registry-wizard check ..."
+        )
     return Secret(data)
 
 

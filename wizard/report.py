@@ -198,8 +198,10 @@ def print_check(result: CheckResult, *, fmt: str = "text", stream: TextIO | None
         line = f"{_paint('✓', '32', out)} {result.image} can be pulled"
         print(line + (f" ({', '.join(extras)})" if extras else ""), file=out)
     else:
-        print(f"{_paint('✗', '31;1', out)} {result.image}: {result.verdict.value}: "
-              f"{result.detail}", file=out)
+        print(
+            f"{_paint('✗', '31;1', out)} {result.image}: {result.verdict.value}: {result.detail}",
+            file=out,
+        )
         if result.hint:
             print(f"  fix: {result.hint}", file=out)
     for w in result.warnings:

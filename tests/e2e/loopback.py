@@ -299,6 +299,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog of 5 drops connection bursts (a client opening many
+    # connections at once); dropped SYNs are retried after 1 s and look like a slow server.
+    request_queue_size = 128
 
     def __init__(self, owner: LoopbackServer, ssl_context: ssl.SSLContext | None) -> None:
         self.owner = owner

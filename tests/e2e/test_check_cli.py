@@ -22,13 +22,20 @@ ECR_HOST = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 GAR_IMAGE = "us-docker.pkg.dev/my-project/repo/app:1.0"
 
 
-def run_check(*args: str, stdin: str = "", env: dict[str, str] | None = None,
-              timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_check(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     # The machine's own AWS settings must not leak into a test.
     base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     full_env = {**base, "NO_COLOR": "1", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "wizard", "check", *args], input=stdin,
-                          capture_output=True, text=True, env=full_env, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "wizard", "check", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+    )
 
 
 def endpoints(mapping: dict[str, RegistryServer]) -> dict[str, str]:
@@ -43,10 +50,14 @@ def github(loopback_factory):  # type: ignore[no-untyped-def]
     def handler(method: str, path: str, headers, body: bytes) -> Response:  # type: ignore[no-untyped-def]
         token = (headers.get("Authorization") or "").removeprefix("token ")
         if path != "/user" or token not in scopes:
-            return Response(401, {"Content-Type": "application/json"},
-                            b'{"message":"Bad credentials"}')
-        return Response(200, {"X-OAuth-Scopes": scopes[token],
-                              "Content-Type": "application/json"}, b'{"login":"octocat"}')
+            return Response(
+                401, {"Content-Type": "application/json"}, b'{"message":"Bad credentials"}'
+            )
+        return Response(
+            200,
+            {"X-OAuth-Scopes": scopes[token], "Content-Type": "application/json"},
+            b'{"login":"octocat"}',
+        )
 
     return loopback_factory(handler, record=False)
 
@@ -63,8 +74,15 @@ def ghcr_env(ghcr: RegistryServer, github) -> dict[str, str]:  # type: ignore[no
 
 
 def test_ghcr_pat_can_pull_with_scopes_in_the_answer(ghcr, github) -> None:  # type: ignore[no-untyped-def]
-    r = run_check("--image", GHCR_IMAGE, "--username", "octocat", "--password-stdin",
-                  stdin=PAT + "\n", env=ghcr_env(ghcr, github))
+    r = run_check(
+        "--image",
+        GHCR_IMAGE,
+        "--username",
+        "octocat",
+        "--password-stdin",
+        stdin=PAT + "\n",
+        env=ghcr_env(ghcr, github),
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.startswith(f"✓ {GHCR_IMAGE} can be pulled (sha256:")
     assert "token scopes: read:packages, repo" in r.stdout
@@ -72,16 +90,30 @@ def test_ghcr_pat_can_pull_with_scopes_in_the_answer(ghcr, github) -> None:  # t
 
 
 def test_ghcr_pat_without_read_packages_is_no_access(ghcr, github) -> None:  # type: ignore[no-untyped-def]
-    r = run_check("--image", GHCR_IMAGE, "--username", "nopkg", "--password-stdin",
-                  stdin="ghp_" + "n" * 36, env=ghcr_env(ghcr, github))
+    r = run_check(
+        "--image",
+        GHCR_IMAGE,
+        "--username",
+        "nopkg",
+        "--password-stdin",
+        stdin="ghp_" + "n" * 36,
+        env=ghcr_env(ghcr, github),
+    )
     assert r.returncode == 4
     assert "no_access" in r.stdout and "read:packages" in r.stdout
 
 
 def test_fine_grained_pat_is_refused_before_any_request(ghcr, github) -> None:  # type: ignore[no-untyped-def]
     fine = "github_pat_" + "Z" * 70
-    r = run_check("--image", GHCR_IMAGE, "--username", "octocat", "--password-stdin",
-                  stdin=fine, env=ghcr_env(ghcr, github), )
+    r = run_check(
+        "--image",
+        GHCR_IMAGE,
+        "--username",
+        "octocat",
+        "--password-stdin",
+        stdin=fine,
+        env=ghcr_env(ghcr, github),
+    )
     assert r.returncode == 4
     assert "fine-grained" in r.stdout.lower()
     assert fine[12:] not in r.stdout + r.stderr
@@ -90,8 +122,15 @@ def test_fine_grained_pat_is_refused_before_any_request(ghcr, github) -> None:  
 
 def test_secret_stdin_json_output(ghcr, github) -> None:  # type: ignore[no-untyped-def]
     value = base64.b64encode(f"octocat:{PAT}".encode()).decode()
-    r = run_check("--image", GHCR_IMAGE, "--secret-stdin", "--format", "json", stdin=value,
-                  env=ghcr_env(ghcr, github))
+    r = run_check(
+        "--image",
+        GHCR_IMAGE,
+        "--secret-stdin",
+        "--format",
+        "json",
+        stdin=value,
+        env=ghcr_env(ghcr, github),
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     data = json.loads(r.stdout)
     assert data["verdict"] == "ok" and data["image"] == GHCR_IMAGE
@@ -108,10 +147,10 @@ def test_secret_stdin_json_output(ghcr, github) -> None:  # type: ignore[no-unty
         (base64.b64encode(PAT.encode()).decode(), 4, ":"),  # no user part
     ],
 )
-def test_a_malformed_secret_value_says_how_to_build_it(ghcr, github, value: str, code: int,
-                                                        words: str) -> None:  # type: ignore[no-untyped-def]
-    r = run_check("--image", GHCR_IMAGE, "--secret-stdin", stdin=value,
-                  env=ghcr_env(ghcr, github))
+def test_a_malformed_secret_value_says_how_to_build_it(
+    ghcr, github, value: str, code: int, words: str
+) -> None:  # type: ignore[no-untyped-def]
+    r = run_check("--image", GHCR_IMAGE, "--secret-stdin", stdin=value, env=ghcr_env(ghcr, github))
     assert r.returncode == code, r.stdout + r.stderr
     assert words in r.stdout
     assert "base64 -w0" in r.stdout
@@ -121,18 +160,30 @@ def test_a_malformed_secret_value_says_how_to_build_it(ghcr, github, value: str,
 def test_docker_config_credentials_are_reused(ghcr, github, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     auth = base64.b64encode(f"octocat:{PAT}".encode()).decode()
     (tmp_path / "config.json").write_text(json.dumps({"auths": {"ghcr.io": {"auth": auth}}}))
-    r = run_check("--image", GHCR_IMAGE, "--docker-config", str(tmp_path / "config.json"),
-                  env=ghcr_env(ghcr, github))
+    r = run_check(
+        "--image",
+        GHCR_IMAGE,
+        "--docker-config",
+        str(tmp_path / "config.json"),
+        env=ghcr_env(ghcr, github),
+    )
     assert r.returncode == 0, r.stdout + r.stderr
 
 
 def test_image_and_method_come_from_the_config(ghcr, github, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "config.yaml").write_text(
-        f"base_image:\n  image: {GHCR_IMAGE}\nsecrets:\n  DOCKER_REGISTRY_ghcr.io: null\n")
+        f"base_image:\n  image: {GHCR_IMAGE}\nsecrets:\n  DOCKER_REGISTRY_ghcr.io: null\n"
+    )
     value = base64.b64encode(f"octocat:{PAT}".encode()).decode()
-    r = subprocess.run([sys.executable, "-m", "wizard", "check", "--secret-stdin"], input=value,
-                       capture_output=True, text=True, cwd=tmp_path,
-                       env={**os.environ, "NO_COLOR": "1", **ghcr_env(ghcr, github)}, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "wizard", "check", "--secret-stdin"],
+        input=value,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "NO_COLOR": "1", **ghcr_env(ghcr, github)},
+        timeout=60,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
 
 
@@ -151,6 +202,7 @@ def test_timeout_is_honoured(loopback_factory) -> None:  # type: ignore[no-untyp
 
 # -- ECR through moto's server mode ------------------------------------------------------
 
+
 @pytest.fixture
 def moto_server() -> Iterator[str]:
     from moto.server import ThreadedMotoServer
@@ -163,32 +215,46 @@ def moto_server() -> Iterator[str]:
 
 
 def aws_env(endpoint: str) -> dict[str, str]:
-    return {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
 
 
 def test_ecr_token_from_the_aws_chain_pulls(registry_factory, moto_server: str) -> None:  # type: ignore[no-untyped-def]
     import boto3
 
     env = aws_env(moto_server)
-    client = boto3.client("ecr", region_name="us-east-1", endpoint_url=moto_server,
-                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    client = boto3.client(
+        "ecr",
+        region_name="us-east-1",
+        endpoint_url=moto_server,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     raw = client.get_authorization_token()["authorizationData"][0]["authorizationToken"]
     user, _, password = base64.b64decode(raw).decode().partition(":")
     reg = registry_factory("htpasswd", users={user: password})
     push_image(reg, "team/app", "1.0", "docker")
-    r = run_check("--image", f"{ECR_HOST}/team/app:1.0",
-                  env={**env, **endpoints({ECR_HOST: reg})})
+    r = run_check("--image", f"{ECR_HOST}/team/app:1.0", env={**env, **endpoints({ECR_HOST: reg})})
     assert r.returncode == 0, r.stdout + r.stderr
-    missing = run_check("--image", f"{ECR_HOST}/team/app:2.0",
-                        env={**env, **endpoints({ECR_HOST: reg})})
+    missing = run_check(
+        "--image", f"{ECR_HOST}/team/app:2.0", env={**env, **endpoints({ECR_HOST: reg})}
+    )
     assert missing.returncode == 1 and "not_found" in missing.stdout
 
 
 def test_ecr_without_aws_credentials_says_how_to_configure(tmp_path: Path) -> None:
-    env = {"AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-           "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
+    env = {
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+    }
     r = run_check("--image", f"{ECR_HOST}/team/app:1.0", env=env)
     assert r.returncode == 1
     assert "aws configure" in r.stdout
@@ -196,20 +262,29 @@ def test_ecr_without_aws_credentials_says_how_to_configure(tmp_path: Path) -> No
 
 # -- GAR through google-auth and a loopback token_uri ------------------------------------
 
+
 def _service_account_key(token_uri: str) -> dict[str, str]:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
-    return {"type": "service_account", "project_id": "my-project", "private_key_id": "k1",
-            "private_key": pem, "client_email": "puller@my-project.iam.gserviceaccount.com",
-            "client_id": "1", "token_uri": token_uri}
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    return {
+        "type": "service_account",
+        "project_id": "my-project",
+        "private_key_id": "k1",
+        "private_key": pem,
+        "client_email": "puller@my-project.iam.gserviceaccount.com",
+        "client_id": "1",
+        "token_uri": token_uri,
+    }
 
 
-def test_gar_service_account_key_is_exchanged_and_pulls(registry_factory, loopback_factory,
-                                                         tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_gar_service_account_key_is_exchanged_and_pulls(
+    registry_factory, loopback_factory, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     seen: list[dict[str, object]] = []
 
     def token_uri(method: str, path: str, headers, body: bytes) -> Response:  # type: ignore[no-untyped-def]
@@ -218,17 +293,20 @@ def test_gar_service_account_key_is_exchanged_and_pulls(registry_factory, loopba
         form = parse_qs(body.decode())
         payload = form["assertion"][0].split(".")[1]
         seen.append(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
-        return Response(200, {"Content-Type": "application/json"},
-                        b'{"access_token":"ya29.loopback-token","expires_in":3600,'
-                        b'"token_type":"Bearer"}')
+        return Response(
+            200,
+            {"Content-Type": "application/json"},
+            b'{"access_token":"ya29.loopback-token","expires_in":3600,"token_type":"Bearer"}',
+        )
 
     idp = loopback_factory(token_uri)
     key = tmp_path / "key.json"
     key.write_text(json.dumps(_service_account_key(f"{idp.url}/token")))
     reg = registry_factory("htpasswd", users={"oauth2accesstoken": "ya29.loopback-token"})
     push_image(reg, "my-project/repo/app", "1.0", "index")
-    r = run_check("--image", GAR_IMAGE, "--key-file", str(key),
-                  env=endpoints({"us-docker.pkg.dev": reg}))
+    r = run_check(
+        "--image", GAR_IMAGE, "--key-file", str(key), env=endpoints({"us-docker.pkg.dev": reg})
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert seen and seen[0]["iss"] == "puller@my-project.iam.gserviceaccount.com"
 

@@ -5,6 +5,7 @@ httpx is imported lazily (it is not on the `--help` path).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import os
@@ -139,7 +140,9 @@ def realm_refusal(realm: str, endpoint: Endpoint, allowed: frozenset[str]) -> st
     return None
 
 
+@functools.lru_cache(maxsize=8)
 def ssl_context(ca_bundle: str | None = None) -> ssl.SSLContext:
+    """Loading the system trust store takes ~25 ms: once per process is enough."""
     ctx = (
         ssl.create_default_context(cafile=ca_bundle) if ca_bundle else ssl.create_default_context()
     )

@@ -61,14 +61,23 @@ class Options:
 
 
 @dataclass
+class Ping:
+    endpoint: http.Endpoint
+    response: httpx.Response
+    challenge: http.Challenge | None
+
+
+@dataclass
 class TokenCache:
-    """One token per registry + credential + repository, shared by concurrent checks."""
+    """What concurrent checks share: one ping per registry (its endpoint and challenge)
+    and one token per registry + credential + repository."""
 
     tokens: dict[tuple[str, str, str], tuple[str, float]] = field(default_factory=dict)
-    locks: dict[tuple[str, str, str], asyncio.Lock] = field(default_factory=dict)
+    locks: dict[object, asyncio.Lock] = field(default_factory=dict)
+    pings: dict[str, Ping] = field(default_factory=dict)
     fetched: int = 0
 
-    def lock(self, key: tuple[str, str, str]) -> asyncio.Lock:
+    def lock(self, key: object) -> asyncio.Lock:
         return self.locks.setdefault(key, asyncio.Lock())
 
     def get(self, key: tuple[str, str, str]) -> str | None:
@@ -187,12 +196,20 @@ async def _flow(
     cache: TokenCache,
     result: CheckResult,
 ) -> None:
-    endpoint = http.endpoint_for(ref, options.insecure)
     steps = result.steps
-    resolve = Step("resolve", StepStatus.OK, f"{ref.registry} → {endpoint.base_url}")
+    resolve = Step("resolve", StepStatus.OK, ref.registry)
     steps.append(resolve)
-    ping = await _get_with_fallback(client, endpoint, "/v2/")
-    resolve.detail = f"{ref.registry} → {endpoint.base_url}"  # after any http fallback
+    async with cache.lock(("ping", ref.registry)):
+        cached = cache.pings.get(ref.registry)
+        if cached is None:
+            endpoint = http.endpoint_for(ref, options.insecure)
+            response = await _get_with_fallback(client, endpoint, "/v2/")
+            challenge = http.parse_challenge(response.headers.get("www-authenticate"))
+            cached = Ping(endpoint, response, challenge)
+            if response.status_code in (200, 401):  # only a healthy answer is worth reusing
+                cache.pings[ref.registry] = cached
+    endpoint, ping, challenge = cached.endpoint, cached.response, cached.challenge
+    resolve.detail = f"{ref.registry} → {endpoint.base_url}"
     if ping.status_code == 429:
         raise _Stop(Verdict.RATE_LIMITED, _rate_detail(ping))
     if ping.status_code >= 500:
@@ -202,7 +219,6 @@ async def _flow(
             Verdict.ERROR,
             f"{endpoint.base_url}/v2/ answered {ping.status_code}: not a Docker Registry v2 API",
         )
-    challenge = http.parse_challenge(ping.headers.get("www-authenticate"))
     steps.append(
         Step(
             "ping",
@@ -417,5 +433,5 @@ def new_client(options: Options) -> httpx.AsyncClient:
         follow_redirects=False,
         trust_env=False,
         headers={"User-Agent": "registry-wizard"},
-        limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+        limits=httpx.Limits(max_connections=16, max_keepalive_connections=16),
     )

@@ -120,20 +120,28 @@ async def _credential(item: CheckItem, result: CheckResult, timeout: float) -> C
         from wizard.verify.dockerconfig import DockerConfigError, find_credential
 
         try:
-            found = await asyncio.to_thread(find_credential, ref, src.docker_config,
-                                            timeout=timeout)
+            found = await asyncio.to_thread(
+                find_credential, ref, src.docker_config, timeout=timeout
+            )
         except DockerConfigError as e:
             raise SourceError(Verdict.ERROR, str(e)) from None
         if found is None:
-            raise SourceError(Verdict.BAD_CREDENTIALS, f"docker has no credential stored for "
-                              f"{ref.registry}", f"docker login {ref.registry}")
+            raise SourceError(
+                Verdict.BAD_CREDENTIALS,
+                f"docker has no credential stored for {ref.registry}",
+                f"docker login {ref.registry}",
+            )
         if found.identity_token:
-            raise SourceError(Verdict.ERROR, f"docker stores an identity token for "
-                              f"{ref.registry} ({found.source}); it cannot be checked here",
-                              "pass --username and --password-stdin instead")
+            raise SourceError(
+                Verdict.ERROR,
+                f"docker stores an identity token for "
+                f"{ref.registry} ({found.source}); it cannot be checked here",
+                "pass --username and --password-stdin instead",
+            )
         result.steps.append(Step("credential", StepStatus.OK, found.source))
-        findings = analyze.analyze_credentials(found.username, found.password, kind,
-                                               host=ref.registry)
+        findings = analyze.analyze_credentials(
+            found.username, found.password, kind, host=ref.registry
+        )
         if _finding_stop(result, findings):
             return None
         return Credential(found.username, found.password, found.source)
@@ -142,14 +150,20 @@ async def _credential(item: CheckItem, result: CheckResult, timeout: float) -> C
 
         key = load_service_account_key(src.key_file)
         cred = await asyncio.to_thread(gcp_access_token, key, timeout=timeout)
-        result.steps.append(Step("credential", StepStatus.OK,
-                                 f"access token for {key.get('client_email', 'the key')}"))
+        result.steps.append(
+            Step(
+                "credential",
+                StepStatus.OK,
+                f"access token for {key.get('client_email', 'the key')}",
+            )
+        )
         return cred
     if kind is RegistryKind.ECR:
         from wizard.verify.sources import ecr_token
 
-        token = await asyncio.to_thread(ecr_token, detect_registry(ref), profile=src.aws_profile,
-                                        timeout=timeout)
+        token = await asyncio.to_thread(
+            ecr_token, detect_registry(ref), profile=src.aws_profile, timeout=timeout
+        )
         expires = token.expires_at
         detail = "ECR token from your AWS credentials"
         if expires:
@@ -157,8 +171,9 @@ async def _credential(item: CheckItem, result: CheckResult, timeout: float) -> C
             detail += f", valid until {expires:%Y-%m-%d %H:%M} UTC"
         result.steps.append(Step("credential", StepStatus.OK, detail))
         return token.credential
-    result.steps.append(Step("credential", StepStatus.SKIPPED, "none given: checking anonymous "
-                             "access"))
+    result.steps.append(
+        Step("credential", StepStatus.SKIPPED, "none given: checking anonymous access")
+    )
     return None
 
 
@@ -175,17 +190,20 @@ async def _ghcr_scopes(cred: Credential, result: CheckResult, timeout: float) ->
     result.facts["token_scopes"] = scopes
     if not PULL_SCOPES.intersection(scopes):
         result.steps.append(Step("scopes", StepStatus.FAILED, ", ".join(scopes) or "no scopes"))
-        return _fail(result, Verdict.NO_ACCESS,
-                     "the token has no packages scope (it has: "
-                     f"{', '.join(scopes) or 'none'})",
-                     "edit the classic PAT and tick read:packages (GitHub → Settings → Developer "
-                     "settings → Personal access tokens (classic))")
+        return _fail(
+            result,
+            Verdict.NO_ACCESS,
+            f"the token has no packages scope (it has: {', '.join(scopes) or 'none'})",
+            "edit the classic PAT and tick read:packages (GitHub → Settings → Developer "
+            "settings → Personal access tokens (classic))",
+        )
     result.steps.append(Step("scopes", StepStatus.OK, ", ".join(scopes)))
     return False
 
 
-async def check_item(item: CheckItem, client: object, options: Options,
-                     cache: TokenCache) -> CheckResult:
+async def check_item(
+    item: CheckItem, client: object, options: Options, cache: TokenCache
+) -> CheckResult:
     ref = item.ref
     result = CheckResult(Verdict.ERROR, ref.original or str(ref), ref.registry, "")
     try:
@@ -193,8 +211,11 @@ async def check_item(item: CheckItem, client: object, options: Options,
         if result.detail:  # settled offline
             return result
         kind = detect_registry(ref).kind
-        if kind is RegistryKind.GHCR and cred is not None and \
-                await _ghcr_scopes(cred, result, options.timeout):
+        if (
+            kind is RegistryKind.GHCR
+            and cred is not None
+            and await _ghcr_scopes(cred, result, options.timeout)
+        ):
             return result
     except SourceError as e:
         result.verdict, result.detail, result.hint = e.verdict, e.detail, e.hint
@@ -206,8 +227,9 @@ async def check_item(item: CheckItem, client: object, options: Options,
     return live
 
 
-async def check_many(items: Sequence[CheckItem], options: Options,
-                     concurrency: int = 16) -> list[CheckResult]:
+async def check_many(
+    items: Sequence[CheckItem], options: Options, concurrency: int = 16
+) -> list[CheckResult]:
     """Check many image + credential pairs concurrently, reusing tokens."""
     cache = TokenCache()
     gate = asyncio.Semaphore(concurrency)
@@ -231,8 +253,13 @@ def now_utc() -> datetime:
 def method_note(auth_method: str | None) -> str | None:
     """What a check with the user's own credentials does not prove for keyless methods."""
     method = truss.normalize_auth_method(auth_method)
-    if method in (truss.AuthMethod.AWS_OIDC, truss.AuthMethod.AWS_ASSUME_ROLE,
-                  truss.AuthMethod.GCP_OIDC):
-        return (f"checked with your own credentials; with {method.value} Baseten pulls as the "
-                "role or service account in config.yaml, which this check does not assume")
+    if method in (
+        truss.AuthMethod.AWS_OIDC,
+        truss.AuthMethod.AWS_ASSUME_ROLE,
+        truss.AuthMethod.GCP_OIDC,
+    ):
+        return (
+            f"checked with your own credentials; with {method.value} Baseten pulls as the "
+            "role or service account in config.yaml, which this check does not assume"
+        )
     return None

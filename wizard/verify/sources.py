@@ -82,9 +82,12 @@ def ecr_token(info: RegistryInfo, *, profile: str | None = None, timeout: float 
         kwargs: dict[str, Any] = {"registryIds": [info.account]} if info.account else {}
         data = client.get_authorization_token(**kwargs)["authorizationData"][0]
     except ProfileNotFound as e:
-        raise SourceError(Verdict.ERROR, f"AWS profile {e.kwargs.get('profile')!r} not found",
-                          "create it with aws configure --profile NAME, or pass --aws-profile "
-                          "with an existing one") from None
+        raise SourceError(
+            Verdict.ERROR,
+            f"AWS profile {e.kwargs.get('profile')!r} not found",
+            "create it with aws configure --profile NAME, or pass --aws-profile "
+            "with an existing one",
+        ) from None
     except NoCredentialsError:
         raise SourceError(
             Verdict.ERROR,
