@@ -115,7 +115,8 @@ def _hint(verdict: Verdict, kind: RegistryKind, ref: ImageRef) -> str:
         (
             Verdict.BAD_CREDENTIALS,
             RegistryKind.ECR,
-        ): "ECR tokens last 12 hours: get a new one with aws ecr get-login-password",
+        ): "ECR tokens last 12 hours and work only in the region they were issued for: "
+        "aws ecr get-login-password --region <the image's region>",
         (
             Verdict.BAD_CREDENTIALS,
             RegistryKind.GAR,
