@@ -30,6 +30,11 @@ def _modules_after(code: str) -> set[str]:
         "wizard.config.writer",
         "wizard.setup",
         "wizard.report",
+        "wizard.verify.service",
+        "wizard.verify.registry",
+        "wizard.verify.analyze",
+        "wizard.verify.dockerconfig",
+        "wizard.verify.sources",
     ],
 )
 def test_business_layers_import_no_ui(module: str) -> None:
