@@ -1,0 +1,11 @@
+aws iam create-open-id-connect-provider \
+    --url https://oidc.baseten.co \
+    --client-id-list oidc.baseten.co
+aws iam create-role \
+    --role-name baseten-ecr-pull \
+    --assume-role-policy-document file://trust-policy.json
+aws iam put-role-policy \
+    --role-name baseten-ecr-pull \
+    --policy-name baseten-ecr-read \
+    --policy-document file://ecr-read-policy.json
+aws iam get-role --role-name baseten-ecr-pull --query Role.Arn --output text
