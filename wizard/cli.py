@@ -21,6 +21,106 @@ EXIT_USAGE = 2
 EXIT_AUTH = 4
 
 
+_FACT_HELP = {
+    "org-id": "your Baseten organization ID (`truss whoami --show-oidc`)",
+    "team-id": "your Baseten team ID (`truss whoami --show-oidc`)",
+    "baseten-role-arn": "Baseten's AWS role ARN (`truss whoami --show-aws-assume-role`)",
+    "external-id": "your organization's sts:ExternalId (`truss whoami --show-aws-assume-role`)",
+    "project-number": "the GCP project NUMBER (gcloud projects describe PROJECT)",
+}
+
+
+def _add_fact_flags(p: argparse.ArgumentParser) -> None:
+    group = p.add_argument_group(
+        "Baseten and cloud facts (fetched with your Baseten API key when left out)"
+    )
+    for fid, text in _FACT_HELP.items():
+        group.add_argument(
+            f"--{fid}", dest=f"fact_{fid.replace('-', '_')}", metavar="VALUE", help=text
+        )
+    group.add_argument(
+        "--no-baseten", action="store_true", help="do not ask Baseten's API for these"
+    )
+
+
+def _facts_from(args: argparse.Namespace) -> dict[str, str]:
+    return {
+        fid: v for fid in _FACT_HELP if (v := getattr(args, f"fact_{fid.replace('-', '_')}", None))
+    }
+
+
+def _field_values(args: argparse.Namespace) -> dict[str, str]:
+    return {
+        fid: v
+        for fid in catalog.all_fields()
+        if (v := getattr(args, f"field_{fid.replace('-', '_')}", None)) is not None
+    }
+
+
+def _add_field_flags(p: argparse.ArgumentParser) -> None:
+    group = p.add_argument_group("method values")
+    for f in catalog.all_fields().values():
+        group.add_argument(
+            f.flag,
+            dest=f"field_{f.id.replace('-', '_')}",
+            metavar="VALUE",
+            help=f.help.replace("%", "%%"),
+        )
+
+
+def _add_guide(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "guide",
+        help="the cloud-side steps for a registry and method, with your values filled in",
+        description="Numbered steps with the exact IAM trust policy, ECR policy, gcloud or AWS "
+        "CLI commands and secret-building commands for your image. Unknown values stay as "
+        "<MARKED> placeholders.",
+    )
+    p.add_argument(
+        "--config",
+        type=Path,
+        default=Path("config.yaml"),
+        help="read the image and current method from this config if it exists",
+    )
+    p.add_argument("--image", help="the image reference")
+    p.add_argument("--registry", choices=list(catalog.REGISTRIES))
+    p.add_argument(
+        "--method",
+        choices=list(catalog.METHOD_IDS),
+        help="default: the config's method, else the recommended one",
+    )
+    p.add_argument(
+        "--format",
+        choices=["text", "markdown", "json"],
+        default="text",
+        help="text: rendered on a terminal, markdown when piped",
+    )
+    _add_field_flags(p)
+    _add_fact_flags(p)
+    p.set_defaults(handler=_run_guide)
+
+
+def _run_guide(args: argparse.Namespace) -> int:
+    from wizard import report
+    from wizard.guide.service import GuideRequest, build
+    from wizard.setup import SetupError
+
+    answers = {**_field_values(args), **_facts_from(args)}
+    req = GuideRequest(
+        args.config, args.image, args.registry, args.method, answers,
+        use_baseten=not args.no_baseten,
+    )
+    try:
+        guide, ctx = build(req)
+    except SetupError as e:
+        report.error(e.message)
+        return e.exit_code
+    for note in ctx.notes:
+        report.info(f"note: {note}")
+    report.print_guide(guide, fmt=args.format)
+    return EXIT_OK
+
+
 def _add_setup(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "setup",
@@ -50,14 +150,15 @@ def _add_setup(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="auth method; optional where the registry has only one",
     )
     p.add_argument("--image", help="image reference; sets or replaces base_image.image")
-    group = p.add_argument_group("method values")
-    for f in catalog.all_fields().values():
-        group.add_argument(
-            f.flag,
-            dest=f"field_{f.id.replace('-', '_')}",
-            metavar="VALUE",
-            help=f.help.replace("%", "%%"),
-        )
+    p.add_argument(
+        "--provision",
+        action="store_true",
+        help="ECR oidc/assume-role: create what is missing in your AWS account (the OIDC "
+        "provider, the role, its trust and ECR read policy), shown first, then asked",
+    )
+    p.add_argument("--aws-profile", metavar="NAME", help="AWS profile for --provision")
+    _add_field_flags(p)
+    _add_fact_flags(p)
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
     mode.add_argument("--yes", "-y", action="store_true", help="write without asking")
@@ -117,6 +218,7 @@ def _add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="trust a token realm on a private or loopback address",
     )
     p.add_argument("--ca-bundle", metavar="PATH", help="trust the certificates in this file")
+    _add_fact_flags(p)
     p.add_argument(
         "--timeout",
         type=float,
@@ -183,6 +285,11 @@ def _run_check(args: argparse.Namespace) -> int:
     except (_Usage, CheckUsageError) as e:
         report.error(str(e))
         return EXIT_USAGE
+    keyless = auth_method is not None and not any(
+        (args.password_stdin, args.secret_stdin, args.docker_config is not None, args.key_file)
+    )
+    if keyless and method_note(auth_method):
+        return _run_cloud_check(args, config)
     options = Options(
         timeout=args.timeout,
         insecure=frozenset(args.insecure_registry),
@@ -314,6 +421,29 @@ def _run_secret_set(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_cloud_check(args: argparse.Namespace, config: Path) -> int:
+    """OIDC and AssumeRole: Baseten pulls as the role, so inspect the cloud setup instead."""
+    from wizard import report
+    from wizard.guide.facts import exit_code
+    from wizard.guide.service import GuideRequest, cloud_check, resolve
+    from wizard.setup import SetupError
+
+    req = GuideRequest(config, args.image, None, None, _facts_from(args),
+                       use_baseten=not args.no_baseten)
+    try:
+        ctx = resolve(req)
+        items = cloud_check(ctx, profile=args.aws_profile)
+    except SetupError as e:
+        report.error(e.message)
+        return e.exit_code
+    for note in ctx.notes:
+        report.info(f"note: {note}")
+    report.print_items(items, image=ctx.ref.original or str(ctx.ref),
+                       method=ctx.method.auth_method.value if ctx.method.auth_method else "",
+                       fmt=args.format)
+    return exit_code(items)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="registry-wizard",
@@ -324,6 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_setup(sub)
     _add_check(sub)
+    _add_guide(sub)
     _add_secret(sub)
     return parser
 
@@ -336,18 +467,38 @@ def _run_setup(args: argparse.Namespace) -> int:
     if args.demo:
         config = report.demo_project() / "config.yaml"
         report.info(f"demo: working on a copy of the sample project: {config}")
-    values = {
-        fid: v
-        for fid in catalog.all_fields()
-        if (v := getattr(args, f"field_{fid.replace('-', '_')}")) is not None
-    }
-    req = SetupRequest(config, args.registry, args.method, args.image, values)
+    req = SetupRequest(config, args.registry, args.method, args.image, _field_values(args))
+    provision = None
     try:
         plan = plan_setup(req)
+        if args.provision:
+            provision = _plan_provision(plan, args)
     except SetupError as e:
         report.error(e.message)
         return e.exit_code
-    return report.finish_setup(plan, dry_run=args.dry_run, yes=args.yes)
+    return report.finish_setup(plan, dry_run=args.dry_run, yes=args.yes, provision=provision)
+
+
+def _plan_provision(plan: object, args: argparse.Namespace) -> object:
+    """What --provision would create in AWS, read from the account now."""
+    from wizard import report
+    from wizard.guide.provision import ProvisionError
+    from wizard.guide.service import GuideContext, gather_facts, provision_plan
+    from wizard.setup import SetupError
+
+    answers = {**plan.values, **_facts_from(args)}  # type: ignore[attr-defined]
+    facts, notes = gather_facts(answers, use_baseten=not args.no_baseten,
+                                method=plan.method)  # type: ignore[attr-defined]
+    for note in notes:
+        report.info(f"note: {note}")
+    ctx = GuideContext(plan.ref, plan.info, plan.registry, plan.method,  # type: ignore[attr-defined]
+                       facts, answers, notes)
+    try:
+        return provision_plan(ctx, profile=args.aws_profile)
+    except ProvisionError as e:
+        raise SetupError(f"{e} ({e.fix})" if e.fix else str(e)) from None
+    except ValueError as e:
+        raise SetupError(str(e)) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,7 +11,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from wizard.config.diff import unified_diff
 from wizard.config.writer import check_writable, write_config
@@ -77,51 +77,39 @@ def demo_project() -> Path:
 def next_steps(plan: SetupPlan) -> list[str]:
     """What the user still has to do in Baseten and the cloud, in order."""
     reg, method = plan.registry, plan.method
+    image = plan.image
+    guide = f"registry-wizard guide --image {image} --method {method.id}"
     steps: list[str] = []
     if method.is_token:
         name = plan.target.secrets[0]
         user = reg.token_username
         literal = not user.startswith("your ")  # AWS, oauth2accesstoken, $oauthtoken
-        secret_part = "<API key>" if user == "$oauthtoken" else "<token>"
-        quoted = f"'{user if literal else f'<{user}>'}:{secret_part}'"
+        user_flag = "" if literal else " --username <user>"
         steps.append(
-            f"Create the Baseten secret {name} (Settings → Secrets) whose value is base64 of "
-            f"user:token, built without a trailing newline: printf '%s' {quoted} | base64 -w0"
+            f"Store the Baseten secret {name} (base64 of user:token): pipe the token into "
+            f"`registry-wizard secret set --image {image}{user_flag}`, or follow `{guide}`"
         )
-        steps.append(f"The token: {reg.token_kind}.")
+        steps.append(f"The token: {reg.token_kind}; the username: {user}.")
         if method.token_lifetime:
             steps.append(
                 f"It expires after {method.token_lifetime}: prefer --method "
                 f"{reg.recommended.id} for anything that must keep deploying."
             )
-    elif method.id == "iam":
-        a, b = plan.target.secrets
         steps.append(
-            f"Create the Baseten secrets {a} (the access key ID) and {b} (the secret "
-            "access key) for an IAM user allowed to pull from the repository."
+            f"Prove it pulls: printf '%s' \"$VALUE\" | registry-wizard check --image {image} "
+            "--secret-stdin"
         )
-    elif method.id == "service-account":
-        steps.append(
-            f"Create the Baseten secret {plan.target.secrets[0]} whose value is the "
-            "service account's JSON key file, as is (not base64)."
-        )
-    elif method.auth_method is not None and method.auth_method.value == "AWS_OIDC":
-        steps.append(
-            "Make the role trust Baseten's OIDC provider (oidc.baseten.co, audience "
-            "oidc.baseten.co, subject v=1:org=<org>:team=<team>:*) and allow it to pull "
-            "from the repository. `truss whoami --show-oidc` prints your org and team."
-        )
-    elif method.id == "assume-role":
-        steps.append(
-            "Make the role trust Baseten's AWS role with your organization's external "
-            "ID (`truss whoami --show-aws-assume-role` prints both) and allow it to pull "
-            "from the repository."
-        )
+    elif method.id in ("iam", "service-account"):
+        names = " and ".join(plan.target.secrets)
+        what = ("the access key ID and secret access key of an IAM user allowed to pull"
+                if method.id == "iam" else "the service account's JSON key file, as is")
+        steps.append(f"Create the Baseten secret(s) {names}: {what} (`{guide}` shows how).")
     else:
         steps.append(
-            "Grant the service account roles/artifactregistry.reader and let Baseten's "
-            "workload identity pool (issuer https://oidc.baseten.co) impersonate it."
+            f"Set up the cloud side: `{guide}` prints the exact policies and commands"
+            + (", or run setup again with --provision" if reg.id == "ecr" else "")
         )
+        steps.append("Verify it as Baseten will meet it: registry-wizard check")
     steps.append("Then deploy: truss push")
     return steps
 
@@ -134,35 +122,59 @@ def _ask(question: str) -> bool:
     return answer.strip().lower() in {"y", "yes"}
 
 
-def finish_setup(plan: SetupPlan, *, dry_run: bool, yes: bool) -> int:
+def finish_setup(plan: SetupPlan, *, dry_run: bool, yes: bool, provision: Any = None) -> int:
+    """Show the diff (and any AWS provisioning), ask, then act. `provision` is a
+    wizard.guide.provision.ProvisionPlan when --provision was given."""
     edit = plan.edit
     name = plan.doc.path.name
-    for w in plan.warnings:
-        warn(w)
-    if not edit.changed:
+    creates = provision is not None and not provision.empty
+    if not edit.changed and not creates:
+        for w in plan.warnings:
+            warn(w)
+        if provision is not None:
+            info(provision.render())
         info(
             f"{plan.doc.path} already has this setup ({plan.registry.label}, "
             f"{plan.method.label}); nothing to change."
         )
         return EXIT_OK
-    diff = unified_diff(edit.doc.text, edit.new_text, name)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     if not dry_run and not yes and not interactive:
         error("not interactive: pass --dry-run to preview the change or --yes to write it")
         return EXIT_USAGE
-    if not dry_run:
+    if not dry_run and edit.changed:
         check_writable(plan.doc)
-    print_diff(diff)
+    if edit.changed:
+        print_diff(unified_diff(edit.doc.text, edit.new_text, name))
+    for w in plan.warnings:
+        warn(w)
+    if provision is not None:
+        print(provision.render())
     if dry_run:
-        info(f"dry run: {plan.doc.path} was not written.")
+        nothing = ", and nothing was created in AWS." if creates else "."
+        info(f"dry run: {plan.doc.path} was not written{nothing}")
         _print_steps(plan)
         return EXIT_OK
-    if not yes and not _ask(f"Write these changes to {plan.doc.path}? [y/N] "):
+    question = "Create these in AWS and write " if creates else "Write these changes to "
+    if not yes and not _ask(f"{question}{plan.doc.path}? [y/N] "):
         info("No changes were made.")
         return EXIT_USAGE
-    write_config(plan.doc, edit.new_text)
-    action = "updated" if plan.doc.exists else "created"
-    info(f"{plan.doc.path} {action}: {plan.registry.label}, {plan.method.label}.")
+    if creates:
+        from wizard.guide.provision import ProvisionError, apply_provision
+
+        try:
+            for line in apply_provision(provision):
+                info(f"created: {line}")
+        except ProvisionError as e:
+            for line in e.done:
+                info(f"created: {line}")
+            error(f"{e} ({e.fix})" if e.fix else str(e))
+            info(f"{plan.doc.path} was not written.")
+            return EXIT_ERROR
+    if edit.changed:
+        write_config(plan.doc, edit.new_text)
+        action = "updated" if plan.doc.exists else "created"
+        info(f"{plan.doc.path} {action}: {plan.registry.label}, {plan.method.label}.")
     _print_steps(plan)
     return EXIT_OK
 
@@ -210,3 +222,41 @@ def print_check(result: CheckResult, *, fmt: str = "text", stream: TextIO | None
         for step in result.steps:
             mark, code = _MARKS.get(step.status.value, ("?", "0"))
             print(f"    {_paint(mark, code, out)} {step.name:<10} {step.detail}", file=out)
+
+
+def print_guide(guide: Any, *, fmt: str = "text") -> None:
+    """Rendered with rich on a terminal, raw markdown when piped, or JSON."""
+    from wizard.guide.guides import guide_json, render_terminal
+
+    if fmt == "json":
+        import json
+
+        print(json.dumps(guide_json(guide), indent=2))
+    elif fmt == "text" and color_enabled(sys.stdout):
+        render_terminal(guide)
+    else:
+        print(guide.markdown)
+
+
+_ITEM_MARKS = {"ok": ("✓", "32"), "problem": ("✗", "31"), "unknown": ("?", "33")}
+
+
+def print_items(items: list[Any], *, image: str, method: str, fmt: str = "text") -> None:
+    """The cloud-side check, item by item, each problem with its exact fix."""
+    if fmt == "json":
+        import json
+
+        from wizard.guide.facts import exit_code
+
+        result = {0: "ok", 4: "problem", 1: "unknown"}[exit_code(items)]
+        print(json.dumps({"image": image, "method": method, "result": result,
+                          "items": [i.to_json() for i in items]}, indent=2))
+        return
+    out = sys.stdout
+    print(f"Cloud setup for {image} ({method}), as Baseten will meet it:", file=out)
+    for item in items:
+        mark, code = _ITEM_MARKS[item.status.value]
+        print(f"  {_paint(mark, code, out)} {item.id:<14} {item.message}", file=out)
+        if item.fix and item.status.value != "ok":
+            for i, line in enumerate(item.fix.splitlines()):
+                print(f"      {'fix: ' if i == 0 else '     '}{line}", file=out)

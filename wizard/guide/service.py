@@ -1,0 +1,183 @@
+"""Guided cloud setup as a service: resolve what the guide is about, gather Baseten
+facts, and run the cloud-side check or provisioning for keyless methods."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wizard.guide.facts import BasetenFacts, SetupItem
+from wizard.model import catalog, truss
+from wizard.model.catalog import MethodSpec, RegistrySpec
+from wizard.model.image import ImageRef, RegistryInfo, RegistryKind, detect_registry
+from wizard.setup import (
+    EXIT_USAGE,
+    SetupError,
+    SetupRequest,
+    current_method,
+    resolve_image,
+    resolve_registry,
+)
+
+# Facts about the user's Baseten organization a user may give by hand.
+FACT_FLAGS = ("org-id", "team-id", "baseten-role-arn", "external-id", "project-number")
+
+
+@dataclass
+class GuideRequest:
+    config: Path
+    image: str | None = None
+    registry: str | None = None
+    method: str | None = None
+    answers: dict[str, str] = field(default_factory=dict)  # flag id -> value
+    use_baseten: bool = True
+
+
+@dataclass
+class GuideContext:
+    ref: ImageRef
+    info: RegistryInfo
+    registry: RegistrySpec
+    method: MethodSpec
+    facts: BasetenFacts
+    answers: dict[str, str]
+    notes: list[str]
+
+
+def _docker_auth_answers(config: Path, method: MethodSpec) -> dict[str, str]:
+    """The method's values already in config.yaml, keyed by flag id."""
+    from wizard.config.document import read_config
+
+    doc = read_config(config)
+    base = doc.section("base_image")
+    auth = base.get("docker_auth") if isinstance(base, dict) else None
+    if not isinstance(auth, dict) or method.auth_method is None:
+        return {}
+    if truss.normalize_auth_method(auth.get("auth_method")) is not method.auth_method:
+        return {}
+    return {f.id: str(auth[f.key]) for f in method.fields if auth.get(f.key)}
+
+
+def resolve(req: GuideRequest) -> GuideContext:
+    from wizard.config.document import read_config
+
+    doc = read_config(req.config)
+    setup_req = SetupRequest(req.config, req.registry, req.method, req.image)
+    _, ref = resolve_image(setup_req, doc)
+    info = detect_registry(ref)
+    reg = resolve_registry(setup_req, info, ref)
+    if req.method:
+        method = reg.method(req.method)
+        if method is None:
+            raise SetupError(f"--method {req.method} does not work with {reg.label}; choose "
+                             "one of: " + ", ".join(m.id for m in reg.methods))
+    else:
+        method = current_method(doc, reg, ref) or reg.recommended
+    answers = {**_docker_auth_answers(req.config, method), **req.answers}
+    facts, notes = gather_facts(answers, use_baseten=req.use_baseten, method=method)
+    return GuideContext(ref, info, reg, method, facts, answers, notes)
+
+
+def _needs_facts(method: MethodSpec, answers: dict[str, str]) -> bool:
+    am = method.auth_method
+    if am in (truss.AuthMethod.AWS_OIDC, truss.AuthMethod.GCP_OIDC):
+        return not (answers.get("org-id") and answers.get("team-id"))
+    if am is truss.AuthMethod.AWS_ASSUME_ROLE:
+        return not (answers.get("baseten-role-arn") and answers.get("external-id"))
+    return False
+
+
+def gather_facts(answers: dict[str, str], *, use_baseten: bool,
+                 method: MethodSpec) -> tuple[BasetenFacts, list[str]]:
+    """Baseten facts: flags first, then Baseten's API when a key is at hand."""
+    notes: list[str] = []
+    facts = BasetenFacts()
+    if use_baseten and _needs_facts(method, answers):
+        from wizard.baseten import BasetenError, fetch_facts, find_login
+
+        login = find_login()
+        if login is None:
+            notes.append("no Baseten API key (BASETEN_API_KEY or ~/.trussrc): organization "
+                         "and team IDs are placeholders; `truss whoami --show-oidc` prints them")
+        else:
+            try:
+                facts = fetch_facts(login.key, remote_url=login.remote_url)
+                notes.append(f"organization and team from Baseten ({login.source})")
+            except BasetenError as e:
+                notes.append(f"could not ask Baseten ({e}); using placeholders")
+    facts.org_id = answers.get("org-id") or facts.org_id
+    facts.team_id = answers.get("team-id") or facts.team_id
+    facts.aws_role_arn = answers.get("baseten-role-arn") or facts.aws_role_arn
+    facts.external_id = answers.get("external-id") or facts.external_id
+    if (method.auth_method is truss.AuthMethod.AWS_ASSUME_ROLE and facts.org_id is None
+            and not facts.aws_role_arn):
+        notes.append("AssumeRole needs Baseten's role ARN and your external ID: "
+                     "`truss whoami --show-aws-assume-role` prints both")
+    return facts, notes
+
+
+def build(req: GuideRequest) -> tuple[object, GuideContext]:
+    from wizard.guide.guides import build_guide, values_from
+
+    ctx = resolve(req)
+    values = values_from(ctx.ref, ctx.info, ctx.facts, ctx.answers)
+    return build_guide(ctx.registry.id, ctx.method.id, values), ctx
+
+
+def is_keyless(method: MethodSpec) -> bool:
+    return method.auth_method in (truss.AuthMethod.AWS_OIDC, truss.AuthMethod.AWS_ASSUME_ROLE,
+                                  truss.AuthMethod.GCP_OIDC)
+
+
+def cloud_check(ctx: GuideContext, *, profile: str | None = None) -> list[SetupItem]:
+    """Inspect the user's AWS/GCP setup, item by item, as Baseten would meet it."""
+    a, ref, info = ctx.answers, ctx.ref, ctx.info
+    missing = [f.flag for f in ctx.method.fields if not a.get(f.id)]
+    if missing:
+        raise SetupError("to check the cloud setup, pass " + ", ".join(missing)
+                         + " (or run it on a config that has them)", EXIT_USAGE)
+    am = ctx.method.auth_method
+    if am is truss.AuthMethod.GCP_OIDC:
+        from wizard.guide.gcp import check_gcp_oidc
+
+        return check_gcp_oidc(
+            service_account=a["service-account"], workload_provider=a["workload-provider"],
+            location=info.location or "", project=info.project or "",
+            repository=info.gar_repository or "", org_id=ctx.facts.org_id,
+            team_id=ctx.facts.team_id)
+    from wizard.guide import aws
+
+    common = {"role_arn": a["role-arn"], "region": a.get("region") or info.region or "",
+              "repository": ref.repository, "tag_or_digest": ref.reference, "profile": profile,
+              "registry_account": info.account}
+    if am is truss.AuthMethod.AWS_OIDC:
+        return aws.check_aws_oidc(org_id=ctx.facts.org_id, team_id=ctx.facts.team_id,
+                                  **common)
+    return aws.check_aws_assume_role(baseten_role_arn=ctx.facts.aws_role_arn,
+                                     external_id=ctx.facts.external_id, **common)
+
+
+def provision_plan(ctx: GuideContext, *, profile: str | None = None) -> object:
+    from wizard.guide.provision import plan_provision
+    from wizard.model import validators
+
+    if ctx.registry.kind is not RegistryKind.ECR or ctx.method.id not in ("oidc", "assume-role"):
+        raise SetupError("--provision creates AWS resources for ECR with --method oidc or "
+                         "assume-role; for other setups, follow `registry-wizard guide`",
+                         EXIT_USAGE)
+    arn = ctx.answers["role-arn"]
+    account = validators.role_arn_account(arn) or ""
+    role_name = arn.split(":role/", 1)[1]
+    if "/" in role_name:
+        raise SetupError(f"{arn} has a path ({role_name.rsplit('/', 1)[0]}/): create it by hand "
+                         "with the commands from `registry-wizard guide`, which keep the path")
+    return plan_provision(
+        account=account, role_name=role_name,
+        region=ctx.answers.get("region") or ctx.info.region or "",
+        repository=ctx.ref.repository, org_id=ctx.facts.org_id, team_id=ctx.facts.team_id,
+        method=ctx.method.id, baseten_role_arn=ctx.facts.aws_role_arn,
+        external_id=ctx.facts.external_id, profile=profile)
+
+
+def registry_ids() -> list[str]:
+    return list(catalog.REGISTRIES)
