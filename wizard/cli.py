@@ -107,7 +107,11 @@ def _run_guide(args: argparse.Namespace) -> int:
 
     answers = {**_field_values(args), **_facts_from(args)}
     req = GuideRequest(
-        args.config, args.image, args.registry, args.method, answers,
+        args.config,
+        args.image,
+        args.registry,
+        args.method,
+        answers,
         use_baseten=not args.no_baseten,
     )
     try:
@@ -157,6 +161,22 @@ def _add_setup(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "provider, the role, its trust and ECR read policy), shown first, then asked",
     )
     p.add_argument("--aws-profile", metavar="NAME", help="AWS profile for --provision")
+    p.add_argument(
+        "--plain",
+        action="store_true",
+        help="ask one question at a time in the terminal (no full-screen app)",
+    )
+    cred = p.add_argument_group("credential for the live check (optional)")
+    cred.add_argument("--username", help="registry username for the live check")
+    cred.add_argument(
+        "--token-stdin", action="store_true", help="read the token for the live check from stdin"
+    )
+    cred.add_argument("--key-file", help="GCP service-account key for the live check")
+    cred.add_argument(
+        "--store-secret",
+        action="store_true",
+        help="store the registry secret in Baseten (BASETEN_API_KEY or ~/.trussrc)",
+    )
     _add_field_flags(p)
     _add_fact_flags(p)
     mode = p.add_mutually_exclusive_group()
@@ -305,25 +325,38 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _add_secret(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("secret", help="build or store the Baseten secret for a registry",
-                       description="Build the DOCKER_REGISTRY_<host> secret value (base64 of "
-                       "user:token) without the usual mistakes, or store a secret in Baseten.")
+    p = sub.add_parser(
+        "secret",
+        help="build or store the Baseten secret for a registry",
+        description="Build the DOCKER_REGISTRY_<host> secret value (base64 of "
+        "user:token) without the usual mistakes, or store a secret in Baseten.",
+    )
     actions = p.add_subparsers(dest="secret_command", metavar="ACTION", required=True)
-    enc = actions.add_parser("encode", help="print the registry secret value; token from stdin",
-                             description="Read the token from stdin and print base64 of "
-                             "user:token. On a terminal the value is masked unless --show.")
+    enc = actions.add_parser(
+        "encode",
+        help="print the registry secret value; token from stdin",
+        description="Read the token from stdin and print base64 of "
+        "user:token. On a terminal the value is masked unless --show.",
+    )
     enc.add_argument("--image", required=True, help="the image the secret is for")
-    enc.add_argument("--username", help="registry username (default: the registry's fixed one: "
-                     "AWS, oauth2accesstoken, $oauthtoken)")
+    enc.add_argument(
+        "--username",
+        help="registry username (default: the registry's fixed one: "
+        "AWS, oauth2accesstoken, $oauthtoken)",
+    )
     enc.add_argument("--show", action="store_true", help="print the value even on a terminal")
     enc.set_defaults(handler=_run_secret_encode)
-    st = actions.add_parser("set", help="store a secret in Baseten (value from stdin)",
-                            description="Store a secret with Baseten's API (POST /v1/secrets), "
-                            "then confirm it exists. The value comes from stdin. With --image "
-                            "and --username, stdin holds the token and the DOCKER_REGISTRY_ "
-                            "name and value are built for you.")
-    st.add_argument("name", nargs="?", help="the secret name (default with --image: "
-                    "DOCKER_REGISTRY_<host>)")
+    st = actions.add_parser(
+        "set",
+        help="store a secret in Baseten (value from stdin)",
+        description="Store a secret with Baseten's API (POST /v1/secrets), "
+        "then confirm it exists. The value comes from stdin. With --image "
+        "and --username, stdin holds the token and the DOCKER_REGISTRY_ "
+        "name and value are built for you.",
+    )
+    st.add_argument(
+        "name", nargs="?", help="the secret name (default with --image: DOCKER_REGISTRY_<host>)"
+    )
     st.add_argument("--image", help="build the registry secret for this image")
     st.add_argument("--username", help="registry username, with --image")
     st.set_defaults(handler=_run_secret_set)
@@ -377,8 +410,10 @@ def _run_secret_encode(args: argparse.Namespace) -> int:
         report.info("masked on a terminal: pipe it, or pass --show to print it")
     else:
         print(value.reveal())  # type: ignore[attr-defined]
-    report.info(f"store it in Baseten as {name}: registry-wizard secret set --image "
-                f"{args.image} ... (or Settings → Secrets)")
+    report.info(
+        f"store it in Baseten as {name}: registry-wizard secret set --image "
+        f"{args.image} ... (or Settings → Secrets)"
+    )
     return EXIT_OK
 
 
@@ -399,8 +434,10 @@ def _run_secret_set(args: argparse.Namespace) -> int:
             value = _read_stdin_secret("the secret value", strip_newline=True)
         found = find_api_key()
         if found is None:
-            raise _Usage("no Baseten API key: set BASETEN_API_KEY or run `truss login` "
-                         "(it writes ~/.trussrc)")
+            raise _Usage(
+                "no Baseten API key: set BASETEN_API_KEY or run `truss login` "
+                "(it writes ~/.trussrc)"
+            )
     except _Usage as e:
         report.error(str(e))
         return EXIT_USAGE
@@ -428,8 +465,9 @@ def _run_cloud_check(args: argparse.Namespace, config: Path) -> int:
     from wizard.guide.service import GuideRequest, cloud_check, resolve
     from wizard.setup import SetupError
 
-    req = GuideRequest(config, args.image, None, None, _facts_from(args),
-                       use_baseten=not args.no_baseten)
+    req = GuideRequest(
+        config, args.image, None, None, _facts_from(args), use_baseten=not args.no_baseten
+    )
     try:
         ctx = resolve(req)
         items = cloud_check(ctx, profile=args.aws_profile)
@@ -438,9 +476,12 @@ def _run_cloud_check(args: argparse.Namespace, config: Path) -> int:
         return e.exit_code
     for note in ctx.notes:
         report.info(f"note: {note}")
-    report.print_items(items, image=ctx.ref.original or str(ctx.ref),
-                       method=ctx.method.auth_method.value if ctx.method.auth_method else "",
-                       fmt=args.format)
+    report.print_items(
+        items,
+        image=ctx.ref.original or str(ctx.ref),
+        method=ctx.method.auth_method.value if ctx.method.auth_method else "",
+        fmt=args.format,
+    )
     return exit_code(items)
 
 
@@ -467,6 +508,9 @@ def _run_setup(args: argparse.Namespace) -> int:
     if args.demo:
         config = report.demo_project() / "config.yaml"
         report.info(f"demo: working on a copy of the sample project: {config}")
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    if args.plain:
+        return _run_flow(args, config, interactive)
     req = SetupRequest(config, args.registry, args.method, args.image, _field_values(args))
     provision = None
     try:
@@ -474,9 +518,60 @@ def _run_setup(args: argparse.Namespace) -> int:
         if args.provision:
             provision = _plan_provision(plan, args)
     except SetupError as e:
+        if e.exit_code == EXIT_USAGE and not (args.yes or args.dry_run):
+            # Answers are missing: ask for them (the full-screen TUI is not built yet,
+            # so this is the plain flow), or say which flags a script must pass.
+            return _run_flow(args, config, interactive)
         report.error(e.message)
         return e.exit_code
     return report.finish_setup(plan, dry_run=args.dry_run, yes=args.yes, provision=provision)
+
+
+def _flow_presets(args: argparse.Namespace) -> dict[str, str]:
+    """Flags as pre-answers, keyed by Question id."""
+    presets = {
+        k: v
+        for k, v in (
+            ("image", args.image),
+            ("registry", args.registry),
+            ("method", args.method),
+            ("username", args.username),
+            ("key-file", args.key_file),
+        )
+        if v is not None
+    }
+    presets.update(_field_values(args))
+    presets.update(_facts_from(args))
+    for flag, qid in (
+        ("provision", "provision"),
+        ("store_secret", "store-secret"),
+        ("yes", "yes"),
+        ("no_baseten", "no-baseten"),
+    ):
+        if getattr(args, flag):
+            presets[qid] = "yes"
+    return presets
+
+
+def _run_flow(args: argparse.Namespace, config: Path, interactive: bool) -> int:
+    from wizard import report
+    from wizard.config.document import ConfigError
+    from wizard.flow import Flow
+    from wizard.ui import plain
+
+    try:
+        flow = Flow(config, presets=_flow_presets(args))
+        if args.token_stdin:
+            flow.secrets["token"] = _read_stdin_secret("--token-stdin", strip_newline=True)  # type: ignore[assignment]
+    except _Usage as e:
+        report.error(str(e))
+        return EXIT_USAGE
+    except ConfigError:
+        raise
+    if not interactive:
+        report.error(plain.not_interactive_message(flow))
+        return EXIT_USAGE
+    return plain.run(flow, plain.QuestionaryPrompter(), dry_run=args.dry_run)
 
 
 def _plan_provision(plan: object, args: argparse.Namespace) -> object:
@@ -487,12 +582,18 @@ def _plan_provision(plan: object, args: argparse.Namespace) -> object:
     from wizard.setup import SetupError
 
     answers = {**plan.values, **_facts_from(args)}  # type: ignore[attr-defined]
-    facts, notes = gather_facts(answers, use_baseten=not args.no_baseten,
-                                method=plan.method)  # type: ignore[attr-defined]
+    facts, notes = gather_facts(answers, use_baseten=not args.no_baseten, method=plan.method)  # type: ignore[attr-defined]
     for note in notes:
         report.info(f"note: {note}")
-    ctx = GuideContext(plan.ref, plan.info, plan.registry, plan.method,  # type: ignore[attr-defined]
-                       facts, answers, notes)
+    ctx = GuideContext(
+        plan.ref,
+        plan.info,
+        plan.registry,
+        plan.method,  # type: ignore[attr-defined]
+        facts,
+        answers,
+        notes,
+    )
     try:
         return provision_plan(ctx, profile=args.aws_profile)
     except ProvisionError as e:

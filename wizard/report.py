@@ -101,8 +101,11 @@ def next_steps(plan: SetupPlan) -> list[str]:
         )
     elif method.id in ("iam", "service-account"):
         names = " and ".join(plan.target.secrets)
-        what = ("the access key ID and secret access key of an IAM user allowed to pull"
-                if method.id == "iam" else "the service account's JSON key file, as is")
+        what = (
+            "the access key ID and secret access key of an IAM user allowed to pull"
+            if method.id == "iam"
+            else "the service account's JSON key file, as is"
+        )
         steps.append(f"Create the Baseten secret(s) {names}: {what} (`{guide}` shows how).")
     else:
         steps.append(
@@ -122,7 +125,9 @@ def _ask(question: str) -> bool:
     return answer.strip().lower() in {"y", "yes"}
 
 
-def finish_setup(plan: SetupPlan, *, dry_run: bool, yes: bool, provision: Any = None) -> int:
+def finish_setup(
+    plan: SetupPlan, *, dry_run: bool, yes: bool, provision: Any = None, show_diff: bool = True
+) -> int:
     """Show the diff (and any AWS provisioning), ask, then act. `provision` is a
     wizard.guide.provision.ProvisionPlan when --provision was given."""
     edit = plan.edit
@@ -144,7 +149,7 @@ def finish_setup(plan: SetupPlan, *, dry_run: bool, yes: bool, provision: Any = 
         return EXIT_USAGE
     if not dry_run and edit.changed:
         check_writable(plan.doc)
-    if edit.changed:
+    if edit.changed and show_diff:
         print_diff(unified_diff(edit.doc.text, edit.new_text, name))
     for w in plan.warnings:
         warn(w)
@@ -249,8 +254,17 @@ def print_items(items: list[Any], *, image: str, method: str, fmt: str = "text")
         from wizard.guide.facts import exit_code
 
         result = {0: "ok", 4: "problem", 1: "unknown"}[exit_code(items)]
-        print(json.dumps({"image": image, "method": method, "result": result,
-                          "items": [i.to_json() for i in items]}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "image": image,
+                    "method": method,
+                    "result": result,
+                    "items": [i.to_json() for i in items],
+                },
+                indent=2,
+            )
+        )
         return
     out = sys.stdout
     print(f"Cloud setup for {image} ({method}), as Baseten will meet it:", file=out)

@@ -19,13 +19,21 @@ IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{REPOSITORY}:{TAG}"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/baseten-ecr-pull"
 
 
-def wizard(*args: str, cwd: Path | None = None, stdin: str = "",
-           env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def wizard(
+    *args: str, cwd: Path | None = None, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     full = {**os.environ, "NO_COLOR": "1", **(env or {})}
     full.pop("BASETEN_API_KEY", None)
     full.update(env or {})
-    return subprocess.run([sys.executable, "-m", "wizard", *args], capture_output=True,
-                          text=True, input=stdin, cwd=cwd, env=full, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "wizard", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        cwd=cwd,
+        env=full,
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -42,8 +50,17 @@ def home(tmp_path: Path) -> dict[str, str]:
 
 
 def test_guide_fills_in_facts_fetched_from_baseten(baseten, home, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    r = wizard("guide", "--image", IMAGE, "--method", "oidc", "--format", "json",
-               cwd=tmp_path, env={**home, **baseten.env(with_key=True)})
+    r = wizard(
+        "guide",
+        "--image",
+        IMAGE,
+        "--method",
+        "oidc",
+        "--format",
+        "json",
+        cwd=tmp_path,
+        env={**home, **baseten.env(with_key=True)},
+    )
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     trust = json.loads(data["documents"]["trust-policy.json"])
@@ -54,20 +71,33 @@ def test_guide_fills_in_facts_fetched_from_baseten(baseten, home, tmp_path: Path
 
 
 def test_guide_without_a_key_shows_placeholders_and_says_how(home, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    r = wizard("guide", "--image", IMAGE, "--method", "oidc", "--format", "markdown",
-               cwd=tmp_path, env=home)
+    r = wizard(
+        "guide",
+        "--image",
+        IMAGE,
+        "--method",
+        "oidc",
+        "--format",
+        "markdown",
+        cwd=tmp_path,
+        env=home,
+    )
     assert r.returncode == 0, r.stderr
     assert "<ORG_ID>" in r.stdout and "truss whoami --show-oidc" in r.stdout
     assert r.stdout.startswith("# ")
 
 
-@pytest.mark.parametrize(("image", "method", "words"), [
-    ("ghcr.io/acme/llm:1.2", None, ["read:packages", "classic"]),
-    ("nvcr.io/nvidia/pytorch:24.01-py3", None, ["'$oauthtoken"]),
-    ("acme/app:1", None, ["Read-only", "Docker ID"]),
-])
-def test_token_guides_say_how_to_make_the_token(home, tmp_path: Path, image: str,
-                                                method: str | None, words: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("image", "method", "words"),
+    [
+        ("ghcr.io/acme/llm:1.2", None, ["read:packages", "classic"]),
+        ("nvcr.io/nvidia/pytorch:24.01-py3", None, ["'$oauthtoken"]),
+        ("acme/app:1", None, ["Read-only", "Docker ID"]),
+    ],
+)
+def test_token_guides_say_how_to_make_the_token(
+    home, tmp_path: Path, image: str, method: str | None, words: list[str]
+) -> None:
     r = wizard("guide", "--image", image, "--format", "markdown", cwd=tmp_path, env=home)
     assert r.returncode == 0, r.stderr
     for w in words:
@@ -105,8 +135,17 @@ def test_provision_then_check_on_an_oidc_config(aws: MotoServer, home, tmp_path:
     assert again.returncode == 0
     assert "Nothing to create" in again.stderr + again.stdout
 
-    other_team = wizard("check", "--config", str(config), "--org-id", ORG, "--team-id", "t2",
-                        "--no-baseten", env=env)
+    other_team = wizard(
+        "check",
+        "--config",
+        str(config),
+        "--org-id",
+        ORG,
+        "--team-id",
+        "t2",
+        "--no-baseten",
+        env=env,
+    )
     assert other_team.returncode == 4, other_team.stdout
     assert "fix:" in other_team.stdout
 
@@ -120,8 +159,16 @@ def test_secret_encode_pipes_a_value_that_decodes_to_user_and_token() -> None:
 
 def test_secret_set_stores_and_confirms(baseten, home) -> None:  # type: ignore[no-untyped-def]
     token = "ghp_" + "Q" * 36
-    r = wizard("secret", "set", "--image", "ghcr.io/acme/llm:1.2", "--username", "octocat",
-               stdin=token, env={**home, **baseten.env(with_key=True)})
+    r = wizard(
+        "secret",
+        "set",
+        "--image",
+        "ghcr.io/acme/llm:1.2",
+        "--username",
+        "octocat",
+        stdin=token,
+        env={**home, **baseten.env(with_key=True)},
+    )
     assert r.returncode == 0, r.stderr
     stored = baseten.secrets["DOCKER_REGISTRY_ghcr.io"]
     assert base64.b64decode(stored) == f"octocat:{token}".encode()

@@ -69,8 +69,10 @@ def resolve(req: GuideRequest) -> GuideContext:
     if req.method:
         method = reg.method(req.method)
         if method is None:
-            raise SetupError(f"--method {req.method} does not work with {reg.label}; choose "
-                             "one of: " + ", ".join(m.id for m in reg.methods))
+            raise SetupError(
+                f"--method {req.method} does not work with {reg.label}; choose "
+                "one of: " + ", ".join(m.id for m in reg.methods)
+            )
     else:
         method = current_method(doc, reg, ref) or reg.recommended
     answers = {**_docker_auth_answers(req.config, method), **req.answers}
@@ -87,8 +89,9 @@ def _needs_facts(method: MethodSpec, answers: dict[str, str]) -> bool:
     return False
 
 
-def gather_facts(answers: dict[str, str], *, use_baseten: bool,
-                 method: MethodSpec) -> tuple[BasetenFacts, list[str]]:
+def gather_facts(
+    answers: dict[str, str], *, use_baseten: bool, method: MethodSpec
+) -> tuple[BasetenFacts, list[str]]:
     """Baseten facts: flags first, then Baseten's API when a key is at hand."""
     notes: list[str] = []
     facts = BasetenFacts()
@@ -97,8 +100,10 @@ def gather_facts(answers: dict[str, str], *, use_baseten: bool,
 
         login = find_login()
         if login is None:
-            notes.append("no Baseten API key (BASETEN_API_KEY or ~/.trussrc): organization "
-                         "and team IDs are placeholders; `truss whoami --show-oidc` prints them")
+            notes.append(
+                "no Baseten API key (BASETEN_API_KEY or ~/.trussrc): organization "
+                "and team IDs are placeholders; `truss whoami --show-oidc` prints them"
+            )
         else:
             try:
                 facts = fetch_facts(login.key, remote_url=login.remote_url)
@@ -109,10 +114,15 @@ def gather_facts(answers: dict[str, str], *, use_baseten: bool,
     facts.team_id = answers.get("team-id") or facts.team_id
     facts.aws_role_arn = answers.get("baseten-role-arn") or facts.aws_role_arn
     facts.external_id = answers.get("external-id") or facts.external_id
-    if (method.auth_method is truss.AuthMethod.AWS_ASSUME_ROLE and facts.org_id is None
-            and not facts.aws_role_arn):
-        notes.append("AssumeRole needs Baseten's role ARN and your external ID: "
-                     "`truss whoami --show-aws-assume-role` prints both")
+    if (
+        method.auth_method is truss.AuthMethod.AWS_ASSUME_ROLE
+        and facts.org_id is None
+        and not facts.aws_role_arn
+    ):
+        notes.append(
+            "AssumeRole needs Baseten's role ARN and your external ID: "
+            "`truss whoami --show-aws-assume-role` prints both"
+        )
     return facts, notes
 
 
@@ -125,8 +135,11 @@ def build(req: GuideRequest) -> tuple[object, GuideContext]:
 
 
 def is_keyless(method: MethodSpec) -> bool:
-    return method.auth_method in (truss.AuthMethod.AWS_OIDC, truss.AuthMethod.AWS_ASSUME_ROLE,
-                                  truss.AuthMethod.GCP_OIDC)
+    return method.auth_method in (
+        truss.AuthMethod.AWS_OIDC,
+        truss.AuthMethod.AWS_ASSUME_ROLE,
+        truss.AuthMethod.GCP_OIDC,
+    )
 
 
 def cloud_check(ctx: GuideContext, *, profile: str | None = None) -> list[SetupItem]:
@@ -134,27 +147,40 @@ def cloud_check(ctx: GuideContext, *, profile: str | None = None) -> list[SetupI
     a, ref, info = ctx.answers, ctx.ref, ctx.info
     missing = [f.flag for f in ctx.method.fields if not a.get(f.id)]
     if missing:
-        raise SetupError("to check the cloud setup, pass " + ", ".join(missing)
-                         + " (or run it on a config that has them)", EXIT_USAGE)
+        raise SetupError(
+            "to check the cloud setup, pass "
+            + ", ".join(missing)
+            + " (or run it on a config that has them)",
+            EXIT_USAGE,
+        )
     am = ctx.method.auth_method
     if am is truss.AuthMethod.GCP_OIDC:
         from wizard.guide.gcp import check_gcp_oidc
 
         return check_gcp_oidc(
-            service_account=a["service-account"], workload_provider=a["workload-provider"],
-            location=info.location or "", project=info.project or "",
-            repository=info.gar_repository or "", org_id=ctx.facts.org_id,
-            team_id=ctx.facts.team_id)
+            service_account=a["service-account"],
+            workload_provider=a["workload-provider"],
+            location=info.location or "",
+            project=info.project or "",
+            repository=info.gar_repository or "",
+            org_id=ctx.facts.org_id,
+            team_id=ctx.facts.team_id,
+        )
     from wizard.guide import aws
 
-    common = {"role_arn": a["role-arn"], "region": a.get("region") or info.region or "",
-              "repository": ref.repository, "tag_or_digest": ref.reference, "profile": profile,
-              "registry_account": info.account}
+    common = {
+        "role_arn": a["role-arn"],
+        "region": a.get("region") or info.region or "",
+        "repository": ref.repository,
+        "tag_or_digest": ref.reference,
+        "profile": profile,
+        "registry_account": info.account,
+    }
     if am is truss.AuthMethod.AWS_OIDC:
-        return aws.check_aws_oidc(org_id=ctx.facts.org_id, team_id=ctx.facts.team_id,
-                                  **common)
-    return aws.check_aws_assume_role(baseten_role_arn=ctx.facts.aws_role_arn,
-                                     external_id=ctx.facts.external_id, **common)
+        return aws.check_aws_oidc(org_id=ctx.facts.org_id, team_id=ctx.facts.team_id, **common)
+    return aws.check_aws_assume_role(
+        baseten_role_arn=ctx.facts.aws_role_arn, external_id=ctx.facts.external_id, **common
+    )
 
 
 def provision_plan(ctx: GuideContext, *, profile: str | None = None) -> object:
@@ -162,21 +188,31 @@ def provision_plan(ctx: GuideContext, *, profile: str | None = None) -> object:
     from wizard.model import validators
 
     if ctx.registry.kind is not RegistryKind.ECR or ctx.method.id not in ("oidc", "assume-role"):
-        raise SetupError("--provision creates AWS resources for ECR with --method oidc or "
-                         "assume-role; for other setups, follow `registry-wizard guide`",
-                         EXIT_USAGE)
+        raise SetupError(
+            "--provision creates AWS resources for ECR with --method oidc or "
+            "assume-role; for other setups, follow `registry-wizard guide`",
+            EXIT_USAGE,
+        )
     arn = ctx.answers["role-arn"]
     account = validators.role_arn_account(arn) or ""
     role_name = arn.split(":role/", 1)[1]
     if "/" in role_name:
-        raise SetupError(f"{arn} has a path ({role_name.rsplit('/', 1)[0]}/): create it by hand "
-                         "with the commands from `registry-wizard guide`, which keep the path")
+        raise SetupError(
+            f"{arn} has a path ({role_name.rsplit('/', 1)[0]}/): create it by hand "
+            "with the commands from `registry-wizard guide`, which keep the path"
+        )
     return plan_provision(
-        account=account, role_name=role_name,
+        account=account,
+        role_name=role_name,
         region=ctx.answers.get("region") or ctx.info.region or "",
-        repository=ctx.ref.repository, org_id=ctx.facts.org_id, team_id=ctx.facts.team_id,
-        method=ctx.method.id, baseten_role_arn=ctx.facts.aws_role_arn,
-        external_id=ctx.facts.external_id, profile=profile)
+        repository=ctx.ref.repository,
+        org_id=ctx.facts.org_id,
+        team_id=ctx.facts.team_id,
+        method=ctx.method.id,
+        baseten_role_arn=ctx.facts.aws_role_arn,
+        external_id=ctx.facts.external_id,
+        profile=profile,
+    )
 
 
 def registry_ids() -> list[str]:

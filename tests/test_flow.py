@@ -1,0 +1,333 @@
+"""The wizard flow through a scripted prompter that fails on any unexpected question,
+and the promise that plain answers and flags write byte-identical configs."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wizard.flow import INFO_IDS, Flow, Kind, Question
+from wizard.model import catalog
+from wizard.model.secret import Secret
+from wizard.ui import plain
+
+ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+ROLE = "arn:aws:iam::123456789012:role/baseten-ecr"
+SA = "baseten-puller@my-project.iam.gserviceaccount.com"
+WIP = "projects/123456789012/locations/global/workloadIdentityPools/baseten/providers/baseten"
+FIXTURE = Path(__file__).parent / "config" / "fixtures" / "commented.yaml"
+
+
+class ScriptedPrompter:
+    """Answers from a script, in order; any other question fails the test."""
+
+    def __init__(self, script: list[tuple[str, Any]]) -> None:
+        self.script = list(script)
+        self.shown: list[str] = []
+        self.errors: list[str] = []
+
+    def _next(self, q: Question) -> Any:
+        assert self.script, f"unexpected question {q.id!r}: {q.prompt}"
+        qid, value = self.script.pop(0)
+        assert qid == q.id, f"expected question {qid!r}, got {q.id!r} ({q.prompt})"
+        if isinstance(value, BaseException):
+            raise value
+        return value
+
+    choice = text = confirm = _next
+
+    def secret(self, q: Question) -> Secret:
+        value = self._next(q)
+        return value if isinstance(value, Secret) else Secret(value)
+
+    def show(self, title: str, body: str) -> None:
+        self.shown.append(title)
+
+    def error(self, message: str) -> None:
+        self.errors.append(message)
+
+
+# registry x method: (image, method, the method's answers in flow order, setup flags)
+CASES: dict[str, tuple[str, str | None, list[tuple[str, str]]]] = {
+    "ecr-oidc": (f"{ECR}/team/app:1.0", "oidc", [("role-arn", ROLE)]),
+    "ecr-assume-role": (f"{ECR}/team/app:1.0", "assume-role", [("role-arn", ROLE)]),
+    "ecr-iam": (
+        f"{ECR}/team/app:1.0",
+        "iam",
+        [("access-key-id-secret", "k_id"), ("secret-access-key-secret", "k_secret")],
+    ),
+    "ecr-token": (f"{ECR}/team/app:1.0", "token", []),
+    "gar-oidc": (
+        "us-docker.pkg.dev/my-project/repo/app:1",
+        "oidc",
+        [("service-account", SA), ("workload-provider", WIP)],
+    ),
+    "gar-service-account": (
+        "us-docker.pkg.dev/my-project/repo/app:1",
+        "service-account",
+        [("secret-name", "gcp-key")],
+    ),
+    "gar-token": ("gcr.io/my-project/app:1", "token", []),
+    "dockerhub-token": ("acme/app:1.0", None, []),
+    "ghcr-token": ("ghcr.io/acme/llm:1.2", None, []),
+    "ngc-token": ("nvcr.io/nvidia/pytorch:24.01-py3", None, []),
+    "other-token": ("quay.io/acme/app:1", None, []),
+}
+
+
+def script_for(name: str) -> list[tuple[str, Any]]:
+    image, method, values = CASES[name]
+    registry = name.split("-")[0]
+    steps: list[tuple[str, Any]] = [("image", image), ("registry", registry)]
+    if method is not None:
+        steps.append(("method", method))
+    steps += values
+    if method in ("oidc",):
+        steps += [("org-id", ""), ("team-id", "")]
+        if registry == "gar":
+            steps.append(("project-number", ""))
+    if method == "assume-role":
+        steps += [("baseten-role-arn", ""), ("external-id", "")]
+    if registry == "ecr" and method in ("oidc", "assume-role"):
+        steps.append(("provision", False))
+    if method == "token" or method is None:
+        steps += [("username", ""), ("token", "")]
+    if method == "service-account":
+        steps.append(("key-file", ""))
+    steps.append(("yes", True))
+    return steps
+
+
+def flags_for(name: str) -> list[str]:
+    image, method, values = CASES[name]
+    args = ["--image", image]
+    if method:
+        args += ["--method", method]
+    for fid, value in values:
+        args += [f"--{fid}", value]
+    return args
+
+
+@pytest.fixture(autouse=True)
+def _no_baseten(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("BASETEN_API_KEY", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("USER_TRUSSRC_PATH", str(tmp_path / "no-trussrc"))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_plain_answers_and_flags_write_the_same_bytes(tmp_path: Path, name: str) -> None:
+    by_prompt = tmp_path / "prompt" / "config.yaml"
+    by_flags = tmp_path / "flags" / "config.yaml"
+    for target in (by_prompt, by_flags):
+        target.parent.mkdir()
+        shutil.copyfile(FIXTURE, target)
+    prompter = ScriptedPrompter(script_for(name))
+    assert plain.run(Flow(by_prompt), prompter) == 0
+    assert not prompter.script, f"questions never asked: {prompter.script}"
+    assert not prompter.errors
+    assert "Cloud-side setup" in prompter.shown and "Review" in prompter.shown
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "wizard",
+            "setup",
+            "--config",
+            str(by_flags),
+            *flags_for(name),
+            "--yes",
+        ],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "NO_COLOR": "1"},
+    )
+    assert r.returncode == 0, r.stderr
+    assert by_prompt.read_bytes() == by_flags.read_bytes()
+    assert by_prompt.read_bytes() != FIXTURE.read_bytes()
+
+
+def test_flags_pre_answer_and_are_never_asked(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    flow = Flow(
+        config,
+        presets={
+            "image": f"{ECR}/a:1",
+            "method": "oidc",
+            "role-arn": ROLE,
+            "org-id": "o",
+            "team-id": "t",
+            "provision": "no",
+        },
+    )
+    asked = []
+    while (q := flow.next()) is not None:
+        asked.append(q.id)
+        flow.answer(q.id, True if q.kind is Kind.CONFIRM else None)
+    assert asked == ["registry", "guide", "yes"]
+    assert "region" not in asked  # the ECR host gives it
+
+
+def test_back_undoes_the_last_answer(tmp_path: Path) -> None:
+    prompter = ScriptedPrompter(
+        [
+            ("image", "ghcr.io/acme/llm:1.2"),
+            ("registry", plain.Back()),
+            ("image", "nvcr.io/nvidia/x:1"),
+            ("registry", "ngc"),
+            ("username", ""),
+            ("token", ""),
+            ("yes", True),
+        ]
+    )
+    config = tmp_path / "config.yaml"
+    assert plain.run(Flow(config), prompter) == 0
+    assert "DOCKER_REGISTRY_nvcr.io: null" in config.read_text()
+    assert "ghcr" not in config.read_text()
+
+
+def test_ctrl_c_changes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("model_name: m\n")
+    prompter = ScriptedPrompter([("image", "ghcr.io/a/b:1"), ("registry", KeyboardInterrupt())])
+    assert plain.run(Flow(config), prompter) == 2
+    assert "No changes were made." in capsys.readouterr().err
+    assert config.read_text() == "model_name: m\n"
+
+
+def test_declining_the_write_changes_nothing(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("model_name: m\n")
+    prompter = ScriptedPrompter([*script_for("ghcr-token")[:-1], ("yes", False)])
+    assert plain.run(Flow(config), prompter) == 2
+    assert config.read_text() == "model_name: m\n"
+
+
+def test_existing_config_values_are_the_defaults(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"base_image:\n  image: {ECR}/a:1\n  docker_auth:\n    auth_method: AWS_IAM\n"
+        f"    registry: {ECR}\n    aws_access_key_id_secret_name: my_id\n"
+    )
+    flow = Flow(config)
+    image = flow.next()
+    assert image is not None and image.default == f"{ECR}/a:1" and image.current == f"{ECR}/a:1"
+    flow.answer("image", "")  # Enter keeps it
+    flow.answer("registry", "")
+    method = flow.next()
+    assert method is not None and method.default == "iam" and method.current == "iam"
+    assert "AWS_IAM" in method.help  # the current setup is shown
+    flow.answer("method", "")
+    key_id = flow.next()
+    assert key_id is not None and key_id.id == "access-key-id-secret"
+    assert key_id.default == "my_id"
+
+
+def test_invalid_values_get_an_example_from_the_users_image(tmp_path: Path) -> None:
+    flow = Flow(tmp_path / "config.yaml", presets={"image": f"{ECR}/a:1", "method": "oidc"})
+    flow.answer("registry", "ecr")
+    error = flow.answer("role-arn", "arn:aws:iam::1:role/x")
+    assert error and "arn:aws:iam::123456789012:role/baseten-ecr-pull" in error
+    assert flow.answer("registry", "ghcr") is None or True  # registry already answered
+    wrong = Flow(tmp_path / "config.yaml", presets={"image": "ghcr.io/a/b:1"})
+    assert "GitHub Container Registry" in (wrong.answer("registry", "ecr") or "")
+
+
+def _setup_parser_flags() -> set[str]:
+    from wizard.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    setup = sub.choices["setup"]
+    return {opt for a in setup._actions for opt in a.option_strings if opt.startswith("--")}
+
+
+# Flags that steer the run rather than answer a question.
+NOT_QUESTIONS = {
+    "--help",
+    "--config",
+    "--demo",
+    "--dry-run",
+    "--plain",
+    "--aws-profile",
+    "--no-baseten",
+}
+
+
+def test_every_question_has_a_flag_and_every_flag_a_question(tmp_path: Path) -> None:
+    seen: dict[str, Question] = {}
+    for name in CASES:
+        image, method, values = CASES[name]
+        presets = {
+            "image": image,
+            **({"method": method} if method else {}),
+            **dict(values),
+            "username": "u",
+            "key-file": "k.json",
+        }
+        flow = Flow(tmp_path / "config.yaml", presets=presets)
+        flow.secrets["token"] = Secret("t")
+        for q in flow.questions():
+            seen.setdefault(q.id, q)
+    flags = _setup_parser_flags()
+    answering = {q.flag for q in seen.values() if q.kind is not Kind.INFO}
+    # The catalog's method fields are questions even where a flow skips one
+    # (no --region question: an ECR host always gives the region).
+    answering |= {f.flag for f in catalog.all_fields().values()}
+    assert answering <= flags, answering - flags
+    assert flags - NOT_QUESTIONS <= answering, (flags - NOT_QUESTIONS) - answering
+    assert {q.id for q in seen.values() if q.kind is Kind.INFO} == set(INFO_IDS)
+    assert {f for f in catalog.all_fields() if f != "region"} <= set(seen)
+
+
+def test_plain_without_a_terminal_names_the_missing_flags(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "wizard",
+            "setup",
+            "--plain",
+            "--config",
+            str(config),
+            "--image",
+            f"{ECR}/a:1",
+        ],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert r.returncode == 2
+    assert "not interactive: pass --yes with these flags:" in r.stderr
+    assert "--method" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert not config.exists()
+
+
+def test_real_questionary_prompts_over_pipe_input(tmp_path: Path) -> None:
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    config = tmp_path / "config.yaml"
+    keys = [
+        "ghcr.io/acme/llm:1.2\r",  # image
+        "\r",  # registry: the detected one is pre-selected
+        "\r",  # guide shown (info: no prompt) -> username
+        "\r",  # token: empty, skip the live check
+        "y",  # write? (confirm takes a single key)
+    ]
+    with create_pipe_input() as pipe:
+        for k in keys:
+            pipe.send_text(k)
+        prompter = plain.QuestionaryPrompter(input=pipe, output=DummyOutput())
+        code = plain.run(Flow(config), prompter)
+    assert code == 0
+    assert "DOCKER_REGISTRY_ghcr.io: null" in config.read_text()

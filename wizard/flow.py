@@ -1,0 +1,555 @@
+"""The wizard as one state machine of Questions, for every front end.
+
+The flow asks nothing itself: a front end calls `next()` for the next Question,
+shows it however it likes (questionary prompts, a Textual screen, or nothing when a
+flag already answered it) and hands the answer back with `answer()`; `back()` undoes
+the last answer the user gave. Every Question id is a `setup` flag (`--<id>`; a
+secret's flag is `--<id>-stdin`), so a script can give every answer up front.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from wizard.config.document import ConfigDocument, read_config
+from wizard.model import catalog, truss
+from wizard.model.catalog import FieldSpec, MethodSpec, RegistrySpec
+from wizard.model.image import ImageRef, ImageRefError, RegistryInfo, detect_registry, parse_image
+from wizard.model.secret import Secret
+from wizard.setup import (
+    SetupError,
+    SetupPlan,
+    SetupRequest,
+    cross_checks,
+    current_method,
+    plan_setup,
+)
+
+
+class Kind(str, Enum):
+    CHOICE = "choice"
+    TEXT = "text"
+    SECRET = "secret"
+    CONFIRM = "confirm"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+    description: str = ""
+
+
+@dataclass
+class Question:
+    id: str
+    kind: Kind
+    prompt: str
+    choices: tuple[Choice, ...] = ()
+    default: str | None = None
+    current: str | None = None  # what config.yaml holds now, shown to the user
+    help: str = ""  # markdown
+    validate: Callable[[str], str | None] | None = None  # error message, or None if fine
+    required: bool = True
+
+    @property
+    def flag(self) -> str:
+        return f"--{self.id}-stdin" if self.kind is Kind.SECRET else f"--{self.id}"
+
+
+# Questions without an answer to give: shown, then passed. They have no flag.
+INFO_IDS = ("guide", "check")
+
+
+def _error(fn: Callable[[str], str]) -> Callable[[str], str | None]:
+    """Adapt a raising validator to the Question protocol."""
+
+    def validate(value: str) -> str | None:
+        try:
+            fn(value)
+        except ValueError as e:
+            return str(e)
+        return None
+
+    return validate
+
+
+@dataclass
+class Flow:
+    config: Path
+    presets: dict[str, str] = field(default_factory=dict)  # flag answers: never asked
+    secrets: dict[str, Secret] = field(default_factory=dict)  # secret answers (stdin, env)
+    answers: dict[str, str] = field(default_factory=dict)  # the user's answers
+    history: list[str] = field(default_factory=list)
+    shown: set[str] = field(default_factory=set)  # info questions already seen
+    doc: ConfigDocument | None = None
+    check_result: Any = None
+    _facts: Any = None
+
+    def __post_init__(self) -> None:
+        if self.doc is None:
+            self.doc = read_config(self.config)
+
+    # -- state ------------------------------------------------------------------------
+
+    def value(self, qid: str) -> str | None:
+        if qid in self.presets:
+            return self.presets[qid]
+        return self.answers.get(qid)
+
+    @property
+    def image(self) -> str | None:
+        image = self.value("image")
+        if image:
+            return image
+        base = self.doc.section("base_image") if self.doc else None
+        current = base.get("image") if isinstance(base, dict) else None
+        return current if isinstance(current, str) and current else None
+
+    @property
+    def ref(self) -> ImageRef | None:
+        try:
+            return parse_image(self.image) if self.image else None
+        except ImageRefError:
+            return None
+
+    @property
+    def info(self) -> RegistryInfo | None:
+        ref = self.ref
+        return detect_registry(ref) if ref else None
+
+    @property
+    def registry(self) -> RegistrySpec | None:
+        info = self.info
+        return catalog.registry(info.kind.value) if info else None
+
+    @property
+    def method(self) -> MethodSpec | None:
+        reg = self.registry
+        if reg is None:
+            return None
+        chosen = self.value("method")
+        if chosen:
+            return reg.method(chosen)
+        return reg.methods[0] if len(reg.methods) == 1 else None
+
+    def _current_auth(self) -> dict[str, Any]:
+        base = self.doc.section("base_image") if self.doc else None
+        auth = base.get("docker_auth") if isinstance(base, dict) else None
+        return auth if isinstance(auth, dict) else {}
+
+    # -- the questions ----------------------------------------------------------------
+
+    def questions(self) -> list[Question]:
+        """Every question that applies given the answers so far, in order."""
+        qs = [self._image_question()]
+        reg, ref = self.registry, self.ref
+        if reg is None or ref is None:
+            return qs
+        qs.append(self._registry_question(reg, ref))
+        if len(reg.methods) > 1:
+            qs.append(self._method_question(reg, ref))
+        method = self.method
+        if method is None:
+            return qs
+        qs += [
+            self._field_question(f, method, ref)
+            for f in method.fields
+            if not (f.from_image and f.default and f.default(ref, self.info))
+        ]  # type: ignore[arg-type]
+        qs += self._fact_questions(method)
+        qs.append(Question("guide", Kind.INFO, "Cloud-side setup", help=self._guide_help()))
+        if reg.id == "ecr" and method.id in ("oidc", "assume-role"):
+            qs.append(
+                Question(
+                    "provision",
+                    Kind.CONFIRM,
+                    "Create the missing AWS resources for you (shown before anything is created)?",
+                    default="no",
+                    required=False,
+                )
+            )
+        qs += self._credential_questions(reg, method)
+        if self._has_credential():
+            qs.append(Question("check", Kind.INFO, "Live check", help=""))
+            qs.append(
+                Question(
+                    "store-secret",
+                    Kind.CONFIRM,
+                    "Store the secret in Baseten now (needs your Baseten API key)?",
+                    default="no",
+                    required=False,
+                )
+            )
+        qs.append(
+            Question(
+                "yes", Kind.CONFIRM, f"Write these changes to {self.config.name}?", default="yes"
+            )
+        )
+        return qs
+
+    def _image_question(self) -> Question:
+        def validate(value: str) -> str | None:
+            try:
+                parse_image(value.strip())
+            except ImageRefError as e:
+                return str(e)
+            return None
+
+        base = self.doc.section("base_image") if self.doc else None
+        current = base.get("image") if isinstance(base, dict) else None
+        return Question(
+            "image",
+            Kind.TEXT,
+            "Base image",
+            default=current or None,
+            current=current or None,
+            validate=validate,
+            help="The private image Baseten must pull, e.g. "
+            "`123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:1.0`.",
+        )
+
+    def _registry_question(self, reg: RegistrySpec, ref: ImageRef) -> Question:
+        def validate(value: str) -> str | None:
+            if value != reg.id:
+                return (
+                    f"{ref.registry} is {reg.label} ({reg.id}); choose it, or go back and "
+                    "change the image"
+                )
+            return None
+
+        choices = tuple(Choice(r.id, r.label, r.description) for r in catalog.REGISTRIES.values())
+        return Question(
+            "registry",
+            Kind.CHOICE,
+            "Registry",
+            choices=choices,
+            default=reg.id,
+            validate=validate,
+            help=f"Detected from `{ref.registry}`.",
+        )
+
+    def _method_question(self, reg: RegistrySpec, ref: ImageRef) -> Question:
+        assert self.doc is not None
+        current = current_method(self.doc, reg, ref)
+        auth = self._current_auth()
+        now = auth.get("auth_method") if auth else None
+        choices = tuple(
+            Choice(m.id, m.label + (" — current" if current is m else ""), m.why)
+            for m in reg.methods
+        )
+        help_text = (
+            f"config.yaml uses {now} now; choosing another method replaces it." if now else ""
+        )
+        return Question(
+            "method",
+            Kind.CHOICE,
+            "How should Baseten authenticate?",
+            choices=choices,
+            default=(current or reg.recommended).id,
+            current=current.id if current else None,
+            help=help_text,
+        )
+
+    def _field_question(self, f: FieldSpec, method: MethodSpec, ref: ImageRef) -> Question:
+        auth = self._current_auth()
+        same = (
+            method.auth_method is not None
+            and truss.normalize_auth_method(auth.get("auth_method")) is method.auth_method
+        )
+        current = str(auth[f.key]) if same and auth.get(f.key) else None
+        derived = f.default(ref, self.info) if f.default else None  # type: ignore[arg-type]
+
+        def validate(value: str) -> str | None:
+            try:
+                clean = f.validate(value)
+                cross_checks(method, {f.id: clean}, self.info)  # type: ignore[arg-type]
+            except (ValueError, SetupError) as e:
+                return f"{getattr(e, 'message', e)}{_example(f, ref)}"
+            return None
+
+        return Question(
+            f.id,
+            Kind.TEXT,
+            f.label,
+            default=current or derived,
+            current=current,
+            validate=validate,
+            help=f.help,
+        )
+
+    def _fact_questions(self, method: MethodSpec) -> list[Question]:
+        """Baseten facts the cloud setup needs, asked only when Baseten did not tell us."""
+        am = method.auth_method
+        wanted: list[tuple[str, str, str]] = []
+        if am in (truss.AuthMethod.AWS_OIDC, truss.AuthMethod.GCP_OIDC):
+            wanted = [
+                ("org-id", "Baseten organization ID", "org_id"),
+                ("team-id", "Baseten team ID", "team_id"),
+            ]
+        elif am is truss.AuthMethod.AWS_ASSUME_ROLE:
+            wanted = [
+                ("baseten-role-arn", "Baseten's AWS role ARN", "aws_role_arn"),
+                ("external-id", "Your organization's external ID", "external_id"),
+            ]
+        facts = self.facts()
+        qs = [
+            Question(
+                qid,
+                Kind.TEXT,
+                label,
+                default=getattr(facts, attr, None),
+                required=False,
+                help="`truss whoami --show-oidc` or `--show-aws-assume-role` prints it; "
+                "leave empty to keep a placeholder in the guide.",
+            )
+            for qid, label, attr in wanted
+        ]
+        if am is truss.AuthMethod.GCP_OIDC:
+            provider = self.value("workload-provider") or ""
+            number = provider.split("/")[1] if provider.startswith("projects/") else None
+            qs.append(
+                Question(
+                    "project-number",
+                    Kind.TEXT,
+                    "GCP project number",
+                    default=number,
+                    required=False,
+                    help="`gcloud projects describe PROJECT "
+                    "--format='value(projectNumber)'` prints it.",
+                )
+            )
+        return qs
+
+    def _credential_questions(self, reg: RegistrySpec, method: MethodSpec) -> list[Question]:
+        if method.is_token:
+            fixed = reg.token_username if not reg.token_username.startswith("your ") else None
+            return [
+                Question(
+                    "username",
+                    Kind.TEXT,
+                    f"Username ({reg.token_username})",
+                    default=fixed,
+                    required=False,
+                    help="Leave empty to skip the live check.",
+                ),
+                Question(
+                    "token",
+                    Kind.SECRET,
+                    f"The {reg.token_kind} (hidden; empty to skip the live check)",
+                    required=False,
+                ),
+            ]
+        if method.id == "service-account":
+            return [
+                Question(
+                    "key-file",
+                    Kind.TEXT,
+                    "Path to the JSON key, for a live check (empty to skip)",
+                    required=False,
+                )
+            ]
+        return []
+
+    def _has_credential(self) -> bool:
+        return bool(self.secrets.get("token") and self.value("username")) or bool(
+            self.value("key-file")
+        )
+
+    def facts(self) -> Any:
+        """Baseten facts, fetched once when an API key is at hand (else empty)."""
+        if self._facts is None:
+            from wizard.guide.facts import BasetenFacts
+
+            self._facts = BasetenFacts()
+            method = self.method
+            if method is not None and self.value("no-baseten") != "yes":
+                from wizard.guide.service import gather_facts
+
+                self._facts, _ = gather_facts({}, use_baseten=True, method=method)
+        return self._facts
+
+    def _guide_help(self) -> str:
+        try:
+            from wizard.guide.service import GuideRequest, build
+
+            guide, _ = build(
+                GuideRequest(
+                    self.config,
+                    self.image,
+                    None,
+                    self.method.id if self.method else None,
+                    self.guide_answers(),
+                    use_baseten=False,
+                )
+            )
+            return guide.markdown  # type: ignore[attr-defined]
+        except (SetupError, ValueError) as e:
+            return f"(no guide: {e})"
+
+    def guide_answers(self) -> dict[str, str]:
+        out = {k: v for k, v in {**self.presets, **self.answers}.items() if v}
+        facts = self.facts()
+        for qid, attr in (
+            ("org-id", "org_id"),
+            ("team-id", "team_id"),
+            ("baseten-role-arn", "aws_role_arn"),
+            ("external-id", "external_id"),
+        ):
+            if qid not in out and getattr(facts, attr, None):
+                out[qid] = getattr(facts, attr)
+        return out
+
+    # -- driving ----------------------------------------------------------------------
+
+    def next(self) -> Question | None:
+        """The next question to show, or None when every question has an answer."""
+        for q in self.questions():
+            if q.id in self.presets or q.id in self.answers:
+                continue
+            if q.kind is Kind.SECRET and q.id in self.secrets:
+                continue
+            if q.kind is Kind.INFO and q.id in self.shown:
+                continue
+            return q
+        return None
+
+    def answer(self, qid: str, value: str | Secret | bool | None) -> str | None:
+        """Record an answer; returns an error message (and records nothing) if invalid."""
+        q = next((q for q in self.questions() if q.id == qid), None)
+        if q is None:
+            return f"{qid} does not apply here"
+        if q.kind is Kind.INFO:
+            self.shown.add(qid)
+            self.history.append(qid)
+            return None
+        if q.kind is Kind.SECRET:
+            # An empty secret is an answer too: "skip the live check".
+            self.secrets[qid] = value if isinstance(value, Secret) else Secret("")
+            self.history.append(qid)
+            return None
+        if isinstance(value, bool):
+            text = "yes" if value else "no"
+        else:
+            text = (value or "").strip() if isinstance(value, str) else ""
+        if not text and q.default is not None:
+            text = q.default
+        if not text:
+            if q.required:
+                return f"{q.prompt} is required"
+            text = ""
+        elif q.validate is not None:
+            error = q.validate(text)
+            if error:
+                return error
+        self.answers[qid] = text
+        self.history.append(qid)
+        self._forget_dependents(qid)
+        return None
+
+    def back(self) -> bool:
+        """Undo the last answer the user gave; False when there is nothing to undo."""
+        while self.history:
+            qid = self.history.pop()
+            self.answers.pop(qid, None)
+            self.secrets.pop(qid, None)
+            self.shown.discard(qid)
+            if qid == "check":
+                self.check_result = None
+            return True
+        return False
+
+    def _forget_dependents(self, qid: str) -> None:
+        """A new image or method makes later answers meaningless."""
+        if qid in ("image", "method"):
+            self.check_result = None
+            self._facts = None if qid == "method" else self._facts
+
+    def missing(self) -> list[Question]:
+        """Required questions still without an answer (for --yes and non-interactive use)."""
+        out = []
+        for q in self.questions():
+            if q.kind in (Kind.INFO, Kind.SECRET) or not q.required or q.id == "yes":
+                continue
+            # A script must choose the method: its default is only a suggestion,
+            # unless config.yaml already uses one.
+            suggestion_only = q.id == "method" and q.current is None
+            if self.value(q.id) is None and (q.default is None or suggestion_only):
+                out.append(q)
+        return out
+
+    def fill_defaults(self) -> None:
+        """--yes: take every default without asking; optional questions stay empty."""
+        for _ in range(64):
+            q = self.next()
+            if q is None:
+                return
+            if q.kind is Kind.INFO:
+                self.shown.add(q.id)
+                continue
+            if q.kind is Kind.SECRET:
+                self.secrets.setdefault(q.id, Secret(""))
+                continue
+            if q.default is None and q.required:
+                raise SetupError(f"missing {q.flag} ({q.prompt})", 2)
+            error = self.answer(q.id, q.default or "")
+            if error:
+                raise SetupError(f"{q.flag}: {error}", 1)
+
+    # -- results ----------------------------------------------------------------------
+
+    def request(self) -> SetupRequest:
+        method = self.method
+        values = {f.id: v for f in (method.fields if method else ()) if (v := self.value(f.id))}
+        image = self.value("image") or None
+        return SetupRequest(
+            self.config, self.value("registry"), method.id if method else None, image, values
+        )
+
+    def plan(self) -> SetupPlan:
+        return plan_setup(self.request())
+
+    def review(self) -> tuple[str, list[str]]:
+        """The diff the answers would write, and the warnings about it."""
+        from wizard.config.diff import unified_diff
+
+        plan = self.plan()
+        diff = unified_diff(plan.edit.doc.text, plan.edit.new_text, self.config.name)
+        return diff, list(plan.warnings)
+
+    def run_check(self) -> Any:
+        """The live check with the credential given in the flow (None: nothing to check)."""
+        from wizard.verify.registry import Options
+        from wizard.verify.service import CheckItem, CredentialSource, check_one
+
+        ref = self.ref
+        if ref is None or not self._has_credential():
+            return None
+        if self.check_result is None:
+            source = CredentialSource()
+            if self.value("key-file"):
+                source.key_file = Path(self.value("key-file") or "")
+            else:
+                source.username = self.value("username") or ""
+                source.password = self.secrets["token"]
+            self.check_result = check_one(CheckItem(ref, source), Options(timeout=10))
+        return self.check_result
+
+
+def _example(f: FieldSpec, ref: ImageRef) -> str:
+    """A valid value built from the user's own image, for error messages."""
+    info = detect_registry(ref)
+    examples = {
+        "role-arn": f"arn:aws:iam::{info.account or '123456789012'}:role/baseten-ecr-pull",
+        "region": info.region or "us-east-1",
+        "service-account": f"baseten-puller@{info.project or 'my-project'}.iam.gserviceaccount.com",
+        "workload-provider": "projects/<PROJECT_NUMBER>/locations/global/"
+        "workloadIdentityPools/baseten-pool/providers/baseten-oidc",
+    }
+    example = examples.get(f.id)
+    return f" (for {ref.registry}, e.g. {example})" if example else ""
