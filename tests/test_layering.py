@@ -35,6 +35,9 @@ def _modules_after(code: str) -> set[str]:
         "wizard.verify.analyze",
         "wizard.verify.dockerconfig",
         "wizard.verify.sources",
+        "wizard.doctor",
+        "wizard.flow",
+        "wizard.guide.service",
     ],
 )
 def test_business_layers_import_no_ui(module: str) -> None:

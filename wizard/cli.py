@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from wizard import __version__
+from wizard import __version__, doctor_cmd
 from wizard.model import catalog
 
 EXIT_OK = 0
@@ -497,6 +497,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check(sub)
     _add_guide(sub)
     _add_secret(sub)
+    doctor_cmd.add_parser(sub)
     return parser
 
 

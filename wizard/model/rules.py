@@ -4,6 +4,7 @@ truss lets through but breaks a deploy. Pure: works on plain values, reports a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -12,7 +13,13 @@ from typing import Any
 
 from wizard.model import truss
 from wizard.model.auth import REGISTRY_SECRET_PREFIX, registry_secret_name
-from wizard.model.image import ImageRef, ImageRefError, RegistryKind, detect_registry, parse_image
+from wizard.model.image import (
+    ImageRef,
+    ImageRefError,
+    RegistryKind,
+    detect_registry,
+    parse_image,
+)
 
 
 class Severity(str, Enum):
@@ -126,17 +133,42 @@ def _err(rule: str, path: tuple[str, ...], message: str, fix: str) -> Finding:
     return Finding(rule, Severity.ERROR, path, message, fix)
 
 
+_PLACEHOLDER_VALUE = re.compile(
+    r"^(null|none|~|<[^>]*>|\$\{?\w+\}?)$|\s"
+    r"|^(your|enter|insert|replace|todo|changeme|placeholder|xxx)",
+    re.IGNORECASE,
+)
+
+
 def _check_secret_values(secrets: Mapping[str, Any]) -> list[Finding]:
-    return [
-        _err(
-            "secret-value-in-file",
-            ("secrets", str(name)),
-            f"secret {name!r} has a value in config.yaml; anyone with the file can read it",
-            "set it to null, store the value in Baseten (Settings → Secrets), and rotate it",
+    """A real value in the file is a leak; a placeholder string ("null", "<token>",
+    prose) leaks nothing, but Baseten may take it as the value, so it is a warning."""
+    out = []
+    for name, value in secrets.items():
+        if value is None:
+            continue
+        text = str(value).strip()
+        if not text or _PLACEHOLDER_VALUE.search(text):
+            out.append(
+                Finding(
+                    "secret-placeholder-value",
+                    Severity.WARNING,
+                    ("secrets", str(name)),
+                    f"secret {name!r} is set to the placeholder {text!r} instead of null",
+                    f"write `{name}: null` and store the real value in Baseten "
+                    "(Settings → Secrets)",
+                )
+            )
+            continue
+        out.append(
+            _err(
+                "secret-value-in-file",
+                ("secrets", str(name)),
+                f"secret {name!r} has a value in config.yaml; anyone with the file can read it",
+                "set it to null, store the value in Baseten (Settings → Secrets), and rotate it",
+            )
         )
-        for name, value in secrets.items()
-        if value is not None
-    ]
+    return out
 
 
 def _check_docker_auth(
@@ -291,10 +323,8 @@ def _check_against_image(
     return out
 
 
-def _check_declared(
-    auth: Mapping[str, Any], method: truss.AuthMethod, secrets: Mapping[str, Any]
-) -> list[Finding]:
-    here = ("base_image", "docker_auth")
+def auth_secret_names(auth: Mapping[str, Any], method: truss.AuthMethod) -> list[tuple[str, str]]:
+    """(docker_auth field, Baseten secret name) for the secrets `method` reads."""
     names: list[tuple[str, str]] = []
     if method is truss.AuthMethod.GCP_SERVICE_ACCOUNT_JSON and auth.get(truss.SECRET_NAME):
         names.append((truss.SECRET_NAME, str(auth[truss.SECRET_NAME])))
@@ -317,6 +347,13 @@ def _check_declared(
                 ),
             )
         )
+    return names
+
+
+def _check_declared(
+    auth: Mapping[str, Any], method: truss.AuthMethod, secrets: Mapping[str, Any]
+) -> list[Finding]:
+    here = ("base_image", "docker_auth")
     return [
         _err(
             "secret-undeclared",
@@ -324,7 +361,7 @@ def _check_declared(
             f"secret {name!r} ({key}) is not declared under secrets:; Baseten will not mount it",
             f"add `{name}: null` under secrets:",
         )
-        for key, name in names
+        for key, name in auth_secret_names(auth, method)
         if name not in secrets
     ]
 
@@ -362,3 +399,146 @@ def _same_registry(suffix: str, ref: ImageRef) -> bool:
     if info.kind is RegistryKind.ECR:
         return ".dkr.ecr." in host  # same service, other account or region
     return False
+
+
+# --------------------------------------------------------------------------- advice
+# What truss accepts but a deploy still trips over, for `doctor`. Kept out of `check`,
+# whose error list gates what `setup` writes.
+
+# First truss release whose DockerAuthType accepts the method, read from the wheels on
+# PyPI: 0.13.1 lacks AWS_OIDC and GCP_OIDC, 0.13.2 has both; 0.18.26 lacks
+# AWS_ASSUME_ROLE, 0.18.27 has it (basetenlabs/truss#2610). AWS_IAM and
+# GCP_SERVICE_ACCOUNT_JSON predate every truss that still installs.
+METHOD_SINCE: dict[truss.AuthMethod, tuple[int, int, int]] = {
+    truss.AuthMethod.AWS_OIDC: (0, 13, 2),
+    truss.AuthMethod.GCP_OIDC: (0, 13, 2),
+    truss.AuthMethod.AWS_ASSUME_ROLE: (0, 18, 27),
+}
+_OIDC_METHOD = {
+    RegistryKind.ECR: truss.AuthMethod.AWS_OIDC,
+    RegistryKind.GAR: truss.AuthMethod.GCP_OIDC,
+}
+# Hosts that serve nothing anonymously unless the owner opts in.
+_PRIVATE_HOST_SUFFIXES = (".azurecr.io", ".jfrog.io")
+_VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?(\S*)")
+
+
+def parse_version(text: str) -> tuple[int, int, int, int] | None:
+    """(major, minor, patch, final): a pre-release (rc, a, b, dev) sorts before its release."""
+    m = _VERSION.search(text)
+    if not m:
+        return None
+    final = 0 if re.match(r"[.-]?(a|b|c|rc|alpha|beta|pre|preview|dev)", m[4], re.I) else 1
+    return int(m[1]), int(m[2]), int(m[3] or 0), final
+
+
+def auth_method_of(config: Mapping[str, Any]) -> truss.AuthMethod | None:
+    base = config.get("base_image")
+    auth = base.get("docker_auth") if isinstance(base, Mapping) else None
+    if not isinstance(auth, Mapping):
+        return None
+    return truss.normalize_auth_method(auth.get("auth_method"))
+
+
+def check_truss_support(config: Mapping[str, Any], installed: str) -> list[Finding]:
+    """The auth method needs a newer truss than `installed` (the one `truss push` runs)."""
+    method = auth_method_of(config)
+    since = METHOD_SINCE.get(method) if method else None
+    have = parse_version(installed)
+    if method is None or since is None or have is None or have >= (*since, 1):
+        return []
+    need = ".".join(map(str, since))
+    return [
+        _err(
+            "truss-too-old",
+            ("base_image", "docker_auth", "auth_method"),
+            f"{method.value} needs truss {need} or newer, but truss {installed} is installed; "
+            "its `truss push` rejects the config",
+            f"pip install --upgrade 'truss>={need}'",
+        )
+    ]
+
+
+def _image_ref(config: Mapping[str, Any]) -> ImageRef | None:
+    base = config.get("base_image")
+    image = base.get("image") if isinstance(base, Mapping) else None
+    if not isinstance(image, str) or not image:
+        return None
+    try:
+        return parse_image(image.strip())
+    except ImageRefError:
+        return None
+
+
+def registry_secrets_for(ref: ImageRef, secrets: Mapping[str, Any]) -> list[str]:
+    """Declared DOCKER_REGISTRY_ secrets that name the image's registry (rightly or not)."""
+    want = registry_secret_name(ref)
+    return [
+        name
+        for name in secrets
+        if isinstance(name, str)
+        and name.startswith(REGISTRY_SECRET_PREFIX)
+        and (name == want or _same_registry(name[len(REGISTRY_SECRET_PREFIX) :], ref))
+    ]
+
+
+def advise(config: Mapping[str, Any]) -> list[Finding]:
+    """Findings beyond what truss enforces: a moving tag, no auth for a private-looking
+    registry, a long-lived credential where OIDC is available."""
+    ref = _image_ref(config)
+    if ref is None:
+        return []
+    base = config["base_image"]
+    secrets = config.get("secrets")
+    secrets_map: Mapping[str, Any] = secrets if isinstance(secrets, Mapping) else {}
+    auth = base.get("docker_auth")
+    method = auth_method_of(config)
+    token = registry_secrets_for(ref, secrets_map)
+    info = detect_registry(ref)
+    out: list[Finding] = []
+    if ref.digest is None and ref.tag in (None, "latest"):
+        out.append(
+            Finding(
+                "latest-tag",
+                Severity.WARNING,
+                ("base_image", "image"),
+                f"{base['image']!r} uses the `latest` tag: Baseten may build from a cached "
+                "copy rather than your newest push",
+                f"pin a digest: image: {ref.name}@sha256:<digest> "
+                "(`registry-wizard doctor --live` prints it)",
+            )
+        )
+    if auth is None and not token:
+        private = info.kind is RegistryKind.ECR
+        likely = (
+            private
+            or info.kind is RegistryKind.GAR
+            or ref.registry.endswith(_PRIVATE_HOST_SUFFIXES)
+        )
+        if likely:
+            out.append(
+                Finding(
+                    "auth-missing",
+                    Severity.ERROR if private else Severity.WARNING,
+                    ("base_image", "image"),
+                    f"{ref.registry} is a private registry, but config.yaml configures no "
+                    "registry auth; Baseten will pull anonymously"
+                    + (" (private ECR never allows that)" if private else ""),
+                    "registry-wizard setup (it detects the registry and suggests a method)",
+                )
+            )
+    oidc = _OIDC_METHOD.get(info.kind)
+    long_lived = method in (truss.AuthMethod.AWS_IAM, truss.AuthMethod.GCP_SERVICE_ACCOUNT_JSON)
+    if oidc is not None and (long_lived or (auth is None and token)):
+        what = method.value if long_lived and method else "an access token secret"
+        out.append(
+            Finding(
+                "oidc-available",
+                Severity.INFO,
+                ("base_image", "docker_auth") if long_lived else ("secrets", token[0]),
+                f"{ref.registry} supports {oidc.value}; {what} is a credential to store and "
+                "rotate by hand",
+                "registry-wizard setup --method oidc",
+            )
+        )
+    return out
