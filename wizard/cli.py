@@ -13,40 +13,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from wizard import __version__, doctor_cmd
+from wizard.cliflags import add_fact_flags, facts_from, add_transport_flags
 from wizard.model import catalog
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_AUTH = 4
-
-
-_FACT_HELP = {
-    "org-id": "your Baseten organization ID (`truss whoami --show-oidc`)",
-    "team-id": "your Baseten team ID (`truss whoami --show-oidc`)",
-    "baseten-role-arn": "Baseten's AWS role ARN (`truss whoami --show-aws-assume-role`)",
-    "external-id": "your organization's sts:ExternalId (`truss whoami --show-aws-assume-role`)",
-    "project-number": "the GCP project NUMBER (gcloud projects describe PROJECT)",
-}
-
-
-def _add_fact_flags(p: argparse.ArgumentParser) -> None:
-    group = p.add_argument_group(
-        "Baseten and cloud facts (fetched with your Baseten API key when left out)"
-    )
-    for fid, text in _FACT_HELP.items():
-        group.add_argument(
-            f"--{fid}", dest=f"fact_{fid.replace('-', '_')}", metavar="VALUE", help=text
-        )
-    group.add_argument(
-        "--no-baseten", action="store_true", help="do not ask Baseten's API for these"
-    )
-
-
-def _facts_from(args: argparse.Namespace) -> dict[str, str]:
-    return {
-        fid: v for fid in _FACT_HELP if (v := getattr(args, f"fact_{fid.replace('-', '_')}", None))
-    }
 
 
 def _field_values(args: argparse.Namespace) -> dict[str, str]:
@@ -96,7 +69,7 @@ def _add_guide(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="text: rendered on a terminal, markdown when piped",
     )
     _add_field_flags(p)
-    _add_fact_flags(p)
+    add_fact_flags(p)
     p.set_defaults(handler=_run_guide)
 
 
@@ -105,7 +78,7 @@ def _run_guide(args: argparse.Namespace) -> int:
     from wizard.guide.service import GuideRequest, build
     from wizard.setup import SetupError
 
-    answers = {**_field_values(args), **_facts_from(args)}
+    answers = {**_field_values(args), **facts_from(args)}
     req = GuideRequest(
         args.config,
         args.image,
@@ -178,7 +151,7 @@ def _add_setup(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="store the registry secret in Baseten (BASETEN_API_KEY or ~/.trussrc)",
     )
     _add_field_flags(p)
-    _add_fact_flags(p)
+    add_fact_flags(p)
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
     mode.add_argument("--yes", "-y", action="store_true", help="write without asking")
@@ -223,29 +196,8 @@ def _add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         metavar="NAME",
         help="AWS profile for ECR (default: the standard credential chain)",
     )
-    p.add_argument(
-        "--insecure-registry",
-        action="append",
-        default=[],
-        metavar="HOST:PORT",
-        help="allow plain http for this registry (loopback hosts always may)",
-    )
-    p.add_argument(
-        "--allow-realm",
-        action="append",
-        default=[],
-        metavar="HOST[:PORT]",
-        help="trust a token realm on a private or loopback address",
-    )
-    p.add_argument("--ca-bundle", metavar="PATH", help="trust the certificates in this file")
-    _add_fact_flags(p)
-    p.add_argument(
-        "--timeout",
-        type=float,
-        default=10.0,
-        metavar="SECONDS",
-        help="give up after this long (default 10)",
-    )
+    add_transport_flags(p)
+    add_fact_flags(p)
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(handler=_run_check)
 
@@ -466,7 +418,7 @@ def _run_cloud_check(args: argparse.Namespace, config: Path) -> int:
     from wizard.setup import SetupError
 
     req = GuideRequest(
-        config, args.image, None, None, _facts_from(args), use_baseten=not args.no_baseten
+        config, args.image, None, None, facts_from(args), use_baseten=not args.no_baseten
     )
     try:
         ctx = resolve(req)
@@ -542,7 +494,7 @@ def _flow_presets(args: argparse.Namespace) -> dict[str, str]:
         if v is not None
     }
     presets.update(_field_values(args))
-    presets.update(_facts_from(args))
+    presets.update(facts_from(args))
     for flag, qid in (
         ("provision", "provision"),
         ("store_secret", "store-secret"),
@@ -582,7 +534,7 @@ def _plan_provision(plan: object, args: argparse.Namespace) -> object:
     from wizard.guide.service import GuideContext, gather_facts, provision_plan
     from wizard.setup import SetupError
 
-    answers = {**plan.values, **_facts_from(args)}  # type: ignore[attr-defined]
+    answers = {**plan.values, **facts_from(args)}  # type: ignore[attr-defined]
     facts, notes = gather_facts(answers, use_baseten=not args.no_baseten, method=plan.method)  # type: ignore[attr-defined]
     for note in notes:
         report.info(f"note: {note}")

@@ -41,7 +41,7 @@ _LIVE_ONLY = {
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `doctor` on the main CLI's subcommands (sets `handler`)."""
-    from wizard.cli import _add_fact_flags
+    from wizard.cliflags import add_fact_flags, add_transport_flags
 
     p = sub.add_parser(
         "doctor",
@@ -102,29 +102,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     live.add_argument(
         "--aws-profile", metavar="NAME", help="AWS profile for ECR and the IAM checks"
     )
-    live.add_argument(
-        "--insecure-registry",
-        action="append",
-        default=[],
-        metavar="HOST:PORT",
-        help="allow plain http for this registry (loopback hosts always may)",
-    )
-    live.add_argument(
-        "--allow-realm",
-        action="append",
-        default=[],
-        metavar="HOST[:PORT]",
-        help="trust a token realm on a private or loopback address",
-    )
-    live.add_argument("--ca-bundle", metavar="PATH", help="trust the certificates in this file")
-    live.add_argument(
-        "--timeout",
-        type=float,
-        default=10.0,
-        metavar="SECONDS",
-        help="per live check (default 10)",
-    )
-    _add_fact_flags(p)
+    add_transport_flags(live)
+    add_fact_flags(p)
     p.set_defaults(handler=run)
 
 
@@ -183,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _live_options(args: argparse.Namespace) -> Any:
-    from wizard.cli import _facts_from
+    from wizard.cliflags import facts_from
     from wizard.doctor import LiveOptions
 
     return LiveOptions(
@@ -195,7 +174,7 @@ def _live_options(args: argparse.Namespace) -> Any:
         insecure=frozenset(args.insecure_registry),
         allowed_realms=frozenset(args.allow_realm),
         ca_bundle=args.ca_bundle,
-        facts=_facts_from(args),
+        facts=facts_from(args),
         use_baseten=not args.no_baseten,
     )
 
