@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from wizard import __version__, doctor_cmd
-from wizard.cliflags import add_fact_flags, facts_from, add_transport_flags
+from wizard.cliflags import add_fact_flags, add_transport_flags, facts_from
 from wizard.model import catalog
 
 EXIT_OK = 0
