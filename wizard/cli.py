@@ -437,6 +437,25 @@ def _run_cloud_check(args: argparse.Namespace, config: Path) -> int:
     return exit_code(items)
 
 
+def _run_tui(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """No command: the full-screen wizard, on a terminal that can host it."""
+    from wizard import report
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()) or os.environ.get("TERM") == "dumb":
+        parser.print_help(sys.stderr)
+        report.error(
+            "the full-screen wizard needs a terminal; use `registry-wizard setup "
+            "--plain` for one question at a time, or the setup flags in scripts"
+        )
+        return EXIT_USAGE
+    config = args.tui_config
+    if args.tui_demo:
+        config = report.demo_project() / "config.yaml"
+    from wizard.ui.tui import run_tui
+
+    return run_tui(config)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="registry-wizard",
@@ -444,6 +463,21 @@ def build_parser() -> argparse.ArgumentParser:
         "registry and auth method, and patch config.yaml.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--config",
+        dest="tui_config",
+        type=Path,
+        metavar="PATH",
+        default=Path("config.yaml"),
+        help="with no command: the Truss config the full-screen wizard opens (default "
+        "./config.yaml)",
+    )
+    parser.add_argument(
+        "--demo",
+        dest="tui_demo",
+        action="store_true",
+        help="with no command: open the wizard on a copy of the bundled sample project",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_setup(sub)
     _add_check(sub)
@@ -559,12 +593,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help(sys.stderr)
-        return EXIT_USAGE
     from wizard.config.document import ConfigError
 
     try:
+        if handler is None:
+            return _run_tui(args, parser)
         return int(handler(args))
     except ConfigError as e:
         print(f"registry-wizard: error: {e}", file=sys.stderr)

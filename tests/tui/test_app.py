@@ -1,0 +1,433 @@
+"""What the wizard does besides the happy path: Back, quitting, the step list, the
+command palette, Copy, the cloud check and provisioning, credentials, and the write."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.app import App
+from textual.widgets import Button, Input
+
+from tests.standins import BasetenStandIn
+from tests.tui.conftest import FIXTURE, SAMPLE, AppFactory
+from tests.tui.driver import current, kind, press, replace_text, settle, type_text
+from wizard.flow import Flow
+from wizard.guide.facts import ItemStatus, SetupItem
+from wizard.guide.provision import ProvisionPlan, ProvisionStep
+from wizard.ui.tui import run_tui, services
+from wizard.ui.tui.app import WizardApp
+from wizard.ui.tui.navigation import PageKind
+from wizard.ui.tui.screens.provision_dialog import ProvisionDialog
+from wizard.ui.tui.views.check import CheckView
+from wizard.ui.tui.views.choice import RegistryView
+from wizard.ui.tui.views.credentials import CredentialsView
+from wizard.ui.tui.widgets.code_block import CodeBlock
+from wizard.verify.verdict import CheckResult, Step, StepStatus, Verdict
+
+pytestmark = pytest.mark.anyio
+
+ECR_CONFIG = (
+    "model_name: ranker\n"
+    "base_image:\n"
+    "  image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:1.0\n"
+)
+ROLE = "arn:aws:iam::123456789012:role/baseten-ecr"
+PAT = "ghp_" + "a" * 36
+
+
+def ok_result(flow: Flow) -> CheckResult:
+    result = CheckResult(Verdict.OK, flow.image or "", "ghcr.io", "", "", "sha256:" + "1" * 64)
+    result.steps = [Step("manifest", StepStatus.OK, "found")]
+    return result
+
+
+def failed_result(flow: Flow) -> CheckResult:
+    result = CheckResult(
+        Verdict.BAD_CREDENTIALS, flow.image or "", "ghcr.io", "the token was refused", "new token"
+    )
+    result.steps = [Step("token", StepStatus.FAILED, "401")]
+    return result
+
+
+async def to_ecr_cloud_page(pilot: Any) -> None:
+    await settle(pilot)
+    await press(pilot, "enter", "enter")  # registry, OIDC
+    await replace_text(pilot, ROLE)
+    await press(pilot, "enter", "enter", "enter")  # role ARN, org ID, team ID
+    assert kind(pilot.app) is PageKind.CLOUD
+
+
+async def test_quit_before_writing_changes_nothing(make_app: AppFactory) -> None:
+    app = make_app(SAMPLE.read_text())
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "q")
+    assert app.return_value == 2
+    assert Path("config.yaml").read_text() == SAMPLE.read_text()
+    app = make_app(SAMPLE.read_text())
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "enter", "o", "ctrl+c")  # "o" types; Ctrl-C quits
+    assert app.return_value == 2
+    assert Path("config.yaml").read_text() == SAMPLE.read_text()
+
+
+def test_run_tui_exit_codes_and_message(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def headless(*keys: str) -> Any:
+        async def pilot_keys(pilot: Any) -> None:
+            await settle(pilot)
+            for key in keys:
+                await press(pilot, key)
+
+        def run(self: WizardApp) -> Any:
+            self.cursor_blink = False
+            return App.run(self, headless=True, auto_pilot=pilot_keys)
+
+        return run
+
+    (isolated / "config.yaml").write_text(SAMPLE.read_text())
+    monkeypatch.setattr(WizardApp, "run", headless("q"))
+    assert run_tui(Path("config.yaml")) == 2
+    assert capsys.readouterr().err.strip() == "No changes were made."
+    monkeypatch.setattr(
+        WizardApp, "run", headless("enter", "enter", "enter", "enter", "enter", "q")
+    )
+    assert run_tui(Path("config.yaml")) == 0
+    assert "No changes" not in capsys.readouterr().err
+    assert "DOCKER_REGISTRY_ghcr.io: null" in Path("config.yaml").read_text()
+
+
+async def test_escape_and_the_step_list_go_back(make_app: AppFactory) -> None:
+    app = make_app(SAMPLE.read_text())
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        assert kind(app) is PageKind.CLOUD
+        await press(pilot, "escape")
+        assert kind(app) is PageKind.REGISTRY
+        assert "registry" not in app.flow.answers
+        await press(pilot, "enter", "enter")
+        assert kind(app) is PageKind.CREDENTIALS
+        assert app.flow.answers.get("registry") == "ghcr" and "guide" in app.flow.shown
+        await pilot.click("#steps", offset=(4, 1))  # "✓ Registry", with the mouse
+        await settle(pilot)
+        assert kind(app) is PageKind.REGISTRY
+        assert "registry" not in app.flow.answers and not app.flow.shown
+        await press(pilot, "enter", "enter")  # and by keyboard: Shift+Tab to the list
+        for _ in range(12):
+            if app.focused is app.query_one("#steps"):
+                break
+            await pilot.press("shift+tab")
+        await press(pilot, "up", "enter")
+        assert kind(app) is PageKind.REGISTRY
+
+
+async def test_the_registry_must_match_the_image_and_the_image_can_change(
+    make_app: AppFactory,
+) -> None:
+    app = make_app(SAMPLE.read_text())
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        await press(pilot, "up", "enter")  # Docker Hub for a ghcr.io image
+        assert kind(app) is PageKind.REGISTRY
+        assert "GitHub Container Registry" in str(current(app).query_one(".view-error").render())
+        await pilot.click("#change-image")
+        await settle(pilot)
+        assert kind(app) is PageKind.IMAGE
+        assert app.query_one("#input-image", Input).value == "ghcr.io/acme/llm-base:1.2"
+        await replace_text(pilot, "nvcr.io/nvidia/pytorch:24.01-py3")
+        await press(pilot, "enter")
+        assert kind(app) is PageKind.REGISTRY
+        view = current(app)
+        assert isinstance(view, RegistryView) and view.question.default == "ngc"
+
+
+async def test_cloud_setup_copy_check_and_the_command_palette(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    items = [
+        SetupItem("oidc-provider", ItemStatus.OK, "oidc.baseten.co is registered"),
+        SetupItem("trust-policy", ItemStatus.PROBLEM, "the role does not trust Baseten", "fix it"),
+        SetupItem("ecr-policy", ItemStatus.UNKNOWN, "cannot read the repository policy"),
+    ]
+    seen: list[Flow] = []
+
+    def cloud_items(flow: Flow) -> list[SetupItem]:
+        seen.append(flow)
+        return items
+
+    monkeypatch.setattr(services, "cloud_items", cloud_items)
+    app = make_app(ECR_CONFIG)
+    notes: list[str] = []
+    async with app.run_test(size=(100, 32)) as pilot:
+        notify = app.notify
+
+        def recording_notify(message: str, **kw: Any) -> None:
+            notes.append(message)
+            notify(message, **kw)
+
+        monkeypatch.setattr(app, "notify", recording_notify)
+        await to_ecr_cloud_page(pilot)
+        # Copy, by keyboard: OSC 52 through App.copy_to_clipboard, and a notification
+        block = app.query(CodeBlock).first()
+        copy = block.query_one(".copy", Button)
+        copy.focus()
+        await settle(pilot)
+        assert app.focused is copy
+        await press(pilot, "enter")
+        assert app.clipboard == block.code
+        assert notes and "copied to the clipboard" in notes[-1]
+        # Check my AWS setup, with the mouse: item by item
+        await pilot.click("#cloud-check")
+        await settle(pilot)
+        text = str(app.query_one("#cloud-results").render())
+        for line in ("✓ oidc-provider:", "✗ trust-policy:", "fix: fix it", "? ecr-policy:"):
+            assert line in text
+        assert seen and seen[0].value("role-arn") == ROLE
+        # the command palette
+        names = [c.title for c in app.get_system_commands(app.screen)]
+        for expected in (
+            "Go to step: Registry",
+            "Go to step: Method",
+            "Back",
+            "Copy trust-policy.json",
+            "Check my AWS setup",
+            "Create it for me",
+            "Toggle light/dark theme",
+            "Quit",
+        ):
+            assert expected in names, names
+        dark = app.current_theme.dark
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, "light/dark")
+        await press(pilot, "enter")
+        assert app.current_theme.dark is not dark
+        await press(pilot, "ctrl+t")
+        assert app.current_theme.dark is dark
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, "go to step: registry")
+        await press(pilot, "enter")
+        assert kind(app) is PageKind.REGISTRY
+
+
+def _plan() -> ProvisionPlan:
+    return ProvisionPlan(
+        account="123456789012",
+        role_name="baseten-ecr",
+        region="us-east-1",
+        repository="team/app",
+        method="oidc",
+        profile=None,
+        steps=(
+            ProvisionStep(
+                "Register Baseten's OIDC issuer",
+                "aws iam create-open-id-connect-provider --url https://oidc.baseten.co",
+                "create-oidc-provider",
+            ),
+            ProvisionStep("Create the role baseten-ecr", "aws iam create-role ...", "create-role"),
+        ),
+    )
+
+
+async def test_create_it_for_me_confirms_then_creates_on_write(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wizard.guide import provision
+
+    applied: list[ProvisionPlan] = []
+    monkeypatch.setattr(services, "plan_provision", lambda flow: _plan())
+
+    def apply_provision(plan: ProvisionPlan) -> list[str]:
+        applied.append(plan)
+        return ["role baseten-ecr"]
+
+    monkeypatch.setattr(provision, "apply_provision", apply_provision)
+    app = make_app(ECR_CONFIG)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await to_ecr_cloud_page(pilot)
+        await pilot.click("#provision")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ProvisionDialog)
+        listed = str(dialog.query_one(".plan").render())
+        assert "1. Register Baseten's OIDC issuer" in listed and "aws iam create-role" in listed
+        await press(pilot, "escape")  # cancel: nothing planned
+        assert app.provision_plan is None and not app.screen.is_modal
+        await pilot.click("#provision")
+        await settle(pilot)
+        await pilot.click("#confirm")
+        await settle(pilot)
+        assert app.provision_plan is not None
+        assert "2 AWS resource(s)" in str(app.query_one("#provision-note").render())
+        assert not applied  # nothing happens before Write
+        await press(pilot, "enter")  # Continue
+        assert kind(app) is PageKind.REVIEW
+        assert str(app.query_one("#continue", Button).label) == "Create and write"
+        await press(pilot, "enter")
+        assert kind(app) is PageKind.DONE
+        assert app.outcome is not None and app.outcome.created == ["role baseten-ecr"]
+    assert applied == [_plan()]
+    assert "AWS_OIDC" in Path("config.yaml").read_text()
+
+
+async def test_credentials_masked_analysed_and_reused_from_docker_login(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch, isolated: Path
+) -> None:
+    docker = isolated.parent / "home" / ".docker"
+    docker.mkdir(parents=True)
+    auth = base64.b64encode(f"octocat:{PAT}".encode()).decode()
+    (docker / "config.json").write_text(json.dumps({"auths": {"ghcr.io": {"auth": auth}}}))
+    checked: list[tuple[str | None, str]] = []
+
+    def fake_check(flow: Flow) -> CheckResult:
+        checked.append((flow.value("username"), flow.secrets["token"].reveal()))
+        return ok_result(flow)
+
+    monkeypatch.setattr(services, "run_check", fake_check)
+    app = make_app(SAMPLE.read_text())
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "enter")
+        view = current(app)
+        assert isinstance(view, CredentialsView)
+        assert "docker login has a credential for ghcr.io" in str(
+            view.query_one("#docker-login-text").render()
+        )
+        token = app.query_one("#input-token", Input)
+        assert token.password
+        await press(pilot, "tab")  # to the token field
+        await type_text(pilot, "github_pat_11ABC")
+        findings = str(view.query_one("#findings").render())
+        assert "fine-grained personal access token" in findings
+        await press(pilot, "ctrl+r")
+        assert not token.password
+        await press(pilot, "ctrl+r")
+        assert token.password
+        await pilot.click("#use-docker-login")
+        await settle(pilot)
+        assert app.query_one("#input-username", Input).value == "octocat"
+        assert token.value == PAT and token.password
+        assert "fine-grained" not in str(view.query_one("#findings").render())
+        await press(pilot, "enter")  # Continue has the focus
+        assert kind(app) is PageKind.CHECK
+    assert checked == [("octocat", PAT)]
+
+
+async def test_a_failed_check_goes_back_to_credentials_or_on(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services, "run_check", failed_result)
+    app = make_app(SAMPLE.read_text())
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "enter")
+        await replace_text(pilot, "octocat")
+        await press(pilot, "enter")
+        await type_text(pilot, PAT)
+        await press(pilot, "enter")
+        view = current(app)
+        assert isinstance(view, CheckView) and not view.result.ok
+        assert "bad_credentials" in str(view.query_one("#verdict").render())
+        assert app.focused is view.query_one("#continue-anyway")
+        await pilot.click("#back")  # "Back to credentials"
+        await settle(pilot)
+        assert kind(app) is PageKind.CREDENTIALS and "token" not in app.flow.secrets
+        await type_text(pilot, "octocat")
+        await press(pilot, "enter")
+        await type_text(pilot, PAT)
+        await press(pilot, "enter", "enter")  # the check fails again: Continue anyway
+        assert kind(app) is PageKind.REVIEW
+
+
+async def test_back_cancels_a_running_check(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def slow_check(flow: Flow) -> CheckResult:
+        started.set()
+        release.wait(10)
+        return ok_result(flow)
+
+    monkeypatch.setattr(services, "run_check", slow_check)
+    app = make_app(SAMPLE.read_text())
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "enter")
+        await replace_text(pilot, "octocat")
+        await press(pilot, "enter")
+        await type_text(pilot, PAT)
+        await pilot.press("enter")
+        assert started.wait(5)
+        await pilot.pause()
+        view = current(app)
+        assert isinstance(view, CheckView)
+        workers = [w for w in app.workers if w.group == "live-check"]
+        await pilot.press("escape")  # the UI answers while the check runs
+        assert kind(app) is PageKind.CREDENTIALS
+        assert all(w.is_cancelled for w in workers)
+        release.set()
+        await settle(pilot)
+        assert kind(app) is PageKind.CREDENTIALS
+        assert app.flow.check_result is None and view.result is None
+
+
+async def test_the_secret_is_stored_in_baseten_when_asked(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services, "run_check", ok_result)
+    with BasetenStandIn() as baseten:
+        for name, value in baseten.env(with_key=True).items():
+            monkeypatch.setenv(name, value)
+        app = make_app(SAMPLE.read_text())
+        async with app.run_test(size=(100, 32)) as pilot:
+            await settle(pilot)
+            await press(pilot, "enter", "enter")
+            await replace_text(pilot, "octocat")
+            await press(pilot, "enter")
+            await type_text(pilot, PAT)
+            await press(pilot, "enter", "enter")
+            assert kind(app) is PageKind.REVIEW
+            await pilot.click("#store-secret")
+            await pilot.click("#continue")
+            await settle(pilot)
+            assert kind(app) is PageKind.DONE
+            assert app.outcome is not None
+            assert app.outcome.stored == ["DOCKER_REGISTRY_ghcr.io"]
+        stored = baseten.secrets["DOCKER_REGISTRY_ghcr.io"]
+    assert base64.b64decode(stored).decode() == f"octocat:{PAT}"
+
+
+async def test_a_file_changed_meanwhile_is_not_overwritten(make_app: AppFactory) -> None:
+    app = make_app(SAMPLE.read_text())
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "enter", "enter", "enter")
+        assert kind(app) is PageKind.REVIEW
+        Path("config.yaml").write_text(SAMPLE.read_text() + "# edited elsewhere\n")
+        await press(pilot, "enter")
+        assert kind(app) is PageKind.REVIEW
+        assert "changed on disk" in str(current(app).query_one(".view-error").render())
+        await press(pilot, "q")
+    assert app.return_value == 2
+    assert Path("config.yaml").read_text().endswith("# edited elsewhere\n")
+
+
+async def test_current_setup_fix_keeps_the_values(make_app: AppFactory) -> None:
+    app = make_app(FIXTURE.read_text())
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        assert kind(app) is PageKind.CURRENT
+        text = str(current(app).query_one(".findings").render())
+        assert "config.yaml:14" in text and "not the image's registry" in text
+        await press(pilot, "enter")  # Fix
+        assert kind(app) is PageKind.REGISTRY
+        await press(pilot, "escape")  # back to the current setup
+        assert kind(app) is PageKind.CURRENT

@@ -1,0 +1,311 @@
+"""The services the TUI calls, as the plain front end and the CLI call them, returning
+data instead of printing it (a full-screen app owns the terminal).
+
+Nothing here imports textual: every function can be tested, and timed, on its own.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from wizard.flow import Flow
+from wizard.model.secret import Secret
+from wizard.setup import SetupPlan, current_method
+
+if TYPE_CHECKING:
+    from wizard.guide.facts import SetupItem
+    from wizard.guide.provision import ProvisionPlan
+    from wizard.guide.service import GuideContext
+    from wizard.model.rules import Finding
+    from wizard.verify.analyze import SecretFinding
+    from wizard.verify.dockerconfig import DockerCredential
+    from wizard.verify.verdict import CheckResult
+
+
+def guide_context(flow: Flow, plan: SetupPlan | None = None) -> GuideContext:
+    """The guide's context for the flow's answers, built as `plain.finish` builds it."""
+    from wizard.guide.service import GuideContext
+
+    plan = plan or flow.plan()
+    return GuideContext(
+        plan.ref,
+        plan.info,
+        plan.registry,
+        plan.method,
+        flow.facts(),
+        {**plan.values, **flow.guide_answers()},
+        [],
+    )
+
+
+def has_baseten_login() -> bool:
+    """Could `Flow.facts()` ask Baseten's API (and so take a while)?"""
+    from wizard.baseten import find_login
+
+    return find_login() is not None
+
+
+def is_keyless(flow: Flow) -> bool:
+    from wizard.guide.service import is_keyless as keyless
+
+    return flow.method is not None and keyless(flow.method)
+
+
+def method_label(flow: Flow) -> str:
+    """The method's name without the badge the catalog spells into it."""
+    method = flow.method
+    return method.label.split(" (")[0] if method is not None else ""
+
+
+def cloud_name(flow: Flow) -> str:
+    reg = flow.registry
+    return "GCP" if reg is not None and reg.id == "gar" else "AWS"
+
+
+def cloud_items(flow: Flow) -> list[SetupItem]:
+    """`registry-wizard check` on a keyless config: the cloud side, item by item."""
+    from wizard.guide import service
+
+    return service.cloud_check(guide_context(flow))
+
+
+def plan_provision(flow: Flow) -> ProvisionPlan:
+    """What "Create it for me" would create, read from the AWS account now."""
+    from wizard.guide import service
+
+    return service.provision_plan(guide_context(flow))  # type: ignore[return-value]
+
+
+def docker_credential(flow: Flow) -> DockerCredential | None:
+    """What `docker login` stored for the image's registry (None: nothing usable)."""
+    from wizard.verify.dockerconfig import find_credential
+
+    ref = flow.ref
+    if ref is None:
+        return None
+    found = find_credential(ref, timeout=5)
+    if found is None or found.identity_token or not found.password:
+        return None
+    return found
+
+
+def credential_findings(flow: Flow, username: str, token: Secret) -> list[SecretFinding]:
+    """The offline analysis `check` runs before any request, for inline validation."""
+    from wizard.verify.analyze import analyze_credentials
+
+    ref, info = flow.ref, flow.info
+    if ref is None or info is None or not token:
+        return []
+    return analyze_credentials(username, token, info.kind, host=ref.registry)
+
+
+def key_file_findings(path: str) -> list[SecretFinding]:
+    from wizard.verify.analyze import analyze_service_account_json
+
+    p = Path(path).expanduser()
+    if not path.strip() or not p.is_file():
+        return []
+    try:
+        return analyze_service_account_json(Secret(p.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError):
+        return []
+
+
+def run_check(flow: Flow) -> CheckResult | None:
+    """The flow's live check, on a copy: a check abandoned by Back can never leave its
+    result behind for the credentials the user types next."""
+    probe = copy.copy(flow)
+    probe.check_result = None
+    return probe.run_check()
+
+
+# -- the current setup ----------------------------------------------------------------------
+
+
+@dataclass
+class DoctorFinding:
+    finding: Finding
+    line: int | None
+
+
+@dataclass
+class CurrentSetup:
+    image: str | None
+    registry: str | None  # the registry's label
+    method: str | None  # the catalog method's label, or the file's auth_method as written
+    values: list[tuple[int | None, str, str]]  # (line, key, value) of docker_auth
+    secrets: list[tuple[int | None, str]]  # declared secret names
+    findings: list[DoctorFinding]
+
+
+def current_setup(flow: Flow) -> CurrentSetup | None:
+    """The auth config.yaml already has, with the static rules' findings; None when it
+    has none."""
+    from wizard.model import rules
+
+    doc = flow.doc
+    if doc is None or doc.root is None:
+        return None
+    reg, ref = flow.registry, flow.ref
+    method = current_method(doc, reg, ref) if reg is not None and ref is not None else None
+    base = doc.section("base_image")
+    auth = base.get("docker_auth") if isinstance(base, dict) else None
+    if method is None and auth is None:
+        return None
+    values = (
+        [
+            (doc.line_of("base_image", "docker_auth", str(k)), str(k), str(v))
+            for k, v in auth.items()
+        ]
+        if isinstance(auth, dict)
+        else []
+    )
+    secrets = doc.section("secrets")
+    names = list(secrets) if isinstance(secrets, dict) else []
+    findings = [
+        DoctorFinding(f, doc.line_of(*f.path)) for f in rules.check(doc.root.to_python() or {})
+    ]
+    shown_method = method.label if method is not None else None
+    if shown_method is None and isinstance(auth, dict):
+        shown_method = str(auth.get("auth_method") or "docker_auth without auth_method")
+    return CurrentSetup(
+        image=flow.image,
+        registry=reg.label if reg is not None else None,
+        method=shown_method,
+        values=values,
+        secrets=[(doc.line_of("secrets", str(n)), str(n)) for n in names],
+        findings=findings,
+    )
+
+
+# -- finishing ------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What happened when the user chose Write: for the summary."""
+
+    path: Path
+    written: bool
+    registry: str
+    method: str
+    diff: str
+    warnings: list[str]
+    secrets: list[str]  # the Baseten secrets the setup uses
+    stored: list[str] = field(default_factory=list)  # stored in Baseten just now
+    store_note: str = ""  # why a requested store did not happen
+    created: list[str] = field(default_factory=list)  # created in AWS
+    next_steps: list[str] = field(default_factory=list)
+    push_command: str = "truss push"
+
+
+class FinishError(Exception):
+    """The write (or what comes with it) failed; `done` lists what happened before."""
+
+    def __init__(self, message: str, done: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.message, self.done = message, list(done or [])
+
+
+@dataclass
+class Review:
+    plan: SetupPlan
+    diff: str
+    warnings: list[str]
+
+
+def review(flow: Flow) -> Review:
+    """`Flow.review()`, keeping the plan: Write writes exactly the diff that was shown,
+    and refuses if config.yaml changed since (`write_config` compares the bytes)."""
+    from wizard.config.diff import unified_diff
+
+    plan = flow.plan()
+    diff = unified_diff(plan.edit.doc.text, plan.edit.new_text, flow.config.name)
+    return Review(plan, diff, list(plan.warnings))
+
+
+def finish(
+    flow: Flow, provision: ProvisionPlan | None = None, plan: SetupPlan | None = None
+) -> Outcome:
+    """Act on the answers as `report.finish_setup` does after "yes": create what the
+    confirmed provisioning plan lists, write config.yaml, store the secret if asked.
+    `plan` is the reviewed plan (default: plan the answers now)."""
+    from wizard.config.diff import unified_diff
+    from wizard.config.document import ConfigError
+    from wizard.config.writer import check_writable, write_config
+    from wizard.report import next_steps
+    from wizard.setup import SetupError
+
+    try:
+        plan = plan or flow.plan()
+        edit = plan.edit
+        if edit.changed:
+            check_writable(plan.doc)
+    except (SetupError, ConfigError) as e:
+        raise FinishError(getattr(e, "message", str(e))) from None
+    created: list[str] = []
+    if provision is not None and flow.value("provision") == "yes" and not provision.empty:
+        from wizard.guide.provision import ProvisionError, apply_provision
+
+        try:
+            created = apply_provision(provision)
+        except ProvisionError as e:
+            message = f"{e.message} ({e.fix})" if e.fix else e.message
+            raise FinishError(f"{message}; {plan.doc.path} was not written", e.done) from None
+    if edit.changed:
+        try:
+            write_config(plan.doc, edit.new_text)
+        except ConfigError as e:
+            raise FinishError(str(e), created) from None
+    outcome = Outcome(
+        path=plan.doc.path,
+        written=edit.changed,
+        registry=plan.registry.label,
+        method=plan.method.label,
+        diff=unified_diff(edit.doc.text, edit.new_text, plan.doc.path.name),
+        warnings=list(plan.warnings),
+        secrets=plan.secrets_to_create,
+        created=created,
+        next_steps=next_steps(plan),
+    )
+    if flow.value("store-secret") == "yes":
+        _store_secret(flow, plan, outcome)
+    return outcome
+
+
+def _store_secret(flow: Flow, plan: SetupPlan, outcome: Outcome) -> None:
+    """`plain._store_secret`, reporting into the outcome instead of the terminal."""
+    from wizard.baseten import BasetenError, find_api_key, list_secrets, set_secret
+    from wizard.verify.analyze import encode_registry_secret
+
+    found = find_api_key()
+    token = flow.secrets.get("token")
+    if found is None or token is None or not plan.method.is_token:
+        outcome.store_note = (
+            "the secret was not stored: it needs a token method and a Baseten API key "
+            "(BASETEN_API_KEY or `truss login`)"
+        )
+        return
+    name = plan.target.secrets[0]
+    try:
+        set_secret(found[0], name, encode_registry_secret(flow.value("username") or "", token))
+        stored = name in list_secrets(found[0])
+    except BasetenError as e:
+        outcome.store_note = f"the secret was not stored: {e}"
+        return
+    if stored:
+        outcome.stored.append(name)
+    else:
+        outcome.store_note = f"Baseten accepted {name} but does not list it"
+
+
+def describe_change(diff: str) -> list[str]:
+    """The changed lines of a unified diff, without its headers and context."""
+    return [
+        line
+        for line in diff.splitlines()
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]

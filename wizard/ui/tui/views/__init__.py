@@ -1,0 +1,1 @@
+"""One view per kind of page: what the content area shows for the current step."""

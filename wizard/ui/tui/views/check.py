@@ -1,0 +1,111 @@
+"""The live check: each stage with a spinner, then a tick or a cross, the verdict, the
+digest and the hint. It runs in a worker; leaving the view (Back) cancels it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from textual import work
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import Button, Static
+from textual.worker import get_current_worker
+
+from wizard.flow import Flow
+from wizard.ui.tui import services
+from wizard.ui.tui.navigation import Page
+from wizard.ui.tui.views.base import StepView
+from wizard.ui.tui.widgets.notes import Note, NoteList
+from wizard.ui.tui.widgets.stage_list import StageList
+
+
+class CheckView(StepView):
+    def __init__(self, page: Page, flow: Flow) -> None:
+        image = flow.image or ""
+        super().__init__(page, flow, title="Live check", subtitle=f"Can Baseten pull {image}?")
+        self.result: Any = None
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield StageList(spin=self.wizard.spinners)
+        yield Static("", id="verdict")
+        yield NoteList(classes="-empty", id="check-notes")
+
+    def compose_actions(self) -> Iterable[Widget]:
+        yield Button("Continue", id="continue", variant="primary", compact=True, disabled=True)
+        yield Button("Back to credentials", id="back", compact=True)
+        yield Button("Continue anyway", id="continue-anyway", compact=True, classes="-hidden")
+
+    def on_mount(self) -> None:
+        self.run_check()
+
+    def focus_first(self) -> None:
+        if self.result is None:
+            self.query_one("#back").focus()
+        else:
+            self.query_one("#continue" if self.result.ok else "#continue-anyway").focus()
+
+    @work(thread=True, exclusive=True, group="live-check")
+    def run_check(self) -> None:
+        try:
+            result = services.run_check(self.flow)
+            error = None
+        except Exception as e:  # shown as the verdict; the wizard goes on
+            result, error = None, str(e) or type(e).__name__
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._done, result, error)
+
+    def _done(self, result: Any, error: str | None) -> None:
+        self.result = result
+        verdict = self.query_one("#verdict", Static)
+        notes: list[Note] = []
+        if result is None:
+            self.query_one(StageList).finish([])
+            verdict.update(
+                Content.from_markup("[$text-error]✗ The check could not run:[/] $e", e=error or "")
+            )
+            ok = False
+        else:
+            self.flow.check_result = result
+            self.query_one(StageList).finish(result.steps)
+            ok = result.ok
+            if ok:
+                verdict.update(
+                    Content.from_markup(
+                        "[b $text-success]✓ $image can be pulled[/]", image=result.image
+                    )
+                )
+            else:
+                verdict.update(
+                    Content.from_markup(
+                        "[b $text-error]✗ $verdict[/]: $detail",
+                        verdict=result.verdict.value,
+                        detail=result.detail,
+                    )
+                )
+            if result.digest:
+                notes.append(Note("ok", f"digest {result.digest}"))
+            scopes = result.facts.get("token_scopes")
+            if scopes:
+                notes.append(Note("ok", "token scopes: " + ", ".join(scopes)))
+            if "expires_at" in result.facts:
+                notes.append(
+                    Note("warning", f"the token is valid until {result.facts['expires_at']}")
+                )
+            notes += [Note("warning", w) for w in result.warnings]
+            if result.hint and not ok:
+                notes.append(Note("info", result.hint))
+        self.query_one("#check-notes", NoteList).show(notes)
+        self.set_class(ok, "-ok")
+        self.set_class(not ok, "-failed")
+        continue_button = self.query_one("#continue", Button)
+        continue_button.disabled = not ok
+        continue_button.set_class(not ok, "-hidden")
+        self.query_one("#continue-anyway").set_class(ok, "-hidden")
+        self.query_one("#back", Button).label = "Back to credentials" if not ok else "Back"
+        self.query_one("#continue" if ok else "#continue-anyway").focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "continue-anyway":
+            event.stop()
+            self.submit()

@@ -1,0 +1,165 @@
+"""The cloud-side setup: the guide as markdown with copyable blocks, "Check my AWS/GCP
+setup" for keyless methods, and "Create it for me" where the wizard can provision."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from textual import work
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import Button, Static
+from textual.worker import get_current_worker
+
+from wizard.flow import Flow
+from wizard.ui.tui import services
+from wizard.ui.tui.navigation import Page
+from wizard.ui.tui.screens.provision_dialog import ProvisionDialog
+from wizard.ui.tui.views.base import StepView
+from wizard.ui.tui.widgets.guide_view import GuideView
+from wizard.ui.tui.widgets.notes import Note, NoteList
+
+
+class CloudView(StepView):
+    def __init__(self, page: Page, flow: Flow) -> None:
+        reg = flow.registry
+        super().__init__(
+            page,
+            flow,
+            title="Cloud setup",
+            subtitle=f"{reg.label if reg else ''}: {services.method_label(flow)}",
+        )
+        guide = page.question("guide")
+        self.markdown = guide.help if guide is not None else ""
+        self.can_provision = page.question("provision") is not None
+        self.keyless = services.is_keyless(flow)
+        self.cloud = services.cloud_name(flow)
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield NoteList(classes="cloud-results -empty", id="cloud-results")
+        yield Static("", id="provision-note", classes="banner")
+        yield GuideView(self.markdown, id="guide")
+
+    def compose_actions(self) -> Iterable[Widget]:
+        yield Button("Continue", id="continue", variant="primary", compact=True)
+        if self.keyless:
+            yield Button(f"Check my {self.cloud} setup", id="cloud-check", compact=True)
+        if self.can_provision:
+            yield Button("Create it for me", id="provision", compact=True)
+        yield from self.back_button()
+
+    def answers(self) -> list[tuple[str, Any]]:
+        out: list[tuple[str, Any]] = [("guide", None)]
+        if self.can_provision:
+            out.append(("provision", self.wizard.provision_plan is not None))
+        return out
+
+    def on_mount(self) -> None:
+        self._show_provision()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "cloud-check":
+            event.stop()
+            self.check_cloud()
+        elif event.button.id == "provision":
+            event.stop()
+            if self.wizard.provision_plan is not None:
+                self.wizard.provision_plan = None
+                self._show_provision()
+            else:
+                self.plan_provision()
+
+    # -- check my setup ------------------------------------------------------------------
+
+    def check_cloud(self) -> None:
+        if not self.keyless:
+            return
+        results = self.query_one("#cloud-results", NoteList)
+        results.show([Note("info", f"Checking your {self.cloud} setup as Baseten will meet it…")])
+        self.query_one("#cloud-check", Button).disabled = True
+        self._cloud_check()
+
+    @work(thread=True, exclusive=True, group="cloud-check")
+    def _cloud_check(self) -> None:
+        try:
+            notes = [
+                Note(i.status.value, f"{i.id}: {i.message}", i.fix)
+                for i in services.cloud_items(self.flow)
+            ]
+        except Exception as e:  # every failure is shown, none crashes the wizard
+            notes = [Note("error", f"The check could not run: {_message(e)}")]
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_items, notes)
+
+    def _show_items(self, notes: list[Note]) -> None:
+        self.query_one("#cloud-results", NoteList).show(notes)
+        self.query_one("#cloud-check", Button).disabled = False
+        self.query_one(".view-body").scroll_home(animate=False)
+
+    # -- create it for me ----------------------------------------------------------------
+
+    def plan_provision(self) -> None:
+        self.query_one("#provision", Button).disabled = True
+        self._show_provision(f"Reading your {self.cloud} account…")
+        self._plan()
+
+    @work(thread=True, exclusive=True, group="provision")
+    def _plan(self) -> None:
+        try:
+            plan: Any = services.plan_provision(self.flow)
+            error = None
+        except Exception as e:  # ProvisionError, SetupError, a missing AWS credential...
+            plan, error = None, _message(e)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._planned, plan, error)
+
+    def _planned(self, plan: Any, error: str | None) -> None:
+        self.query_one("#provision", Button).disabled = False
+        if plan is None:
+            self._show_provision()
+            self.show_error(f"Cannot plan the AWS resources: {error}")
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            self.wizard.provision_plan = plan if yes else None
+            self._show_provision()
+
+        self.app.push_screen(ProvisionDialog(plan), confirmed)
+
+    def _show_provision(self, busy: str = "") -> None:
+        note = self.query_one("#provision-note", Static)
+        plan = self.wizard.provision_plan
+        if busy:
+            note.update(Content.from_markup("[$text-accent]⠿[/] $b", b=busy))
+        elif plan is not None:
+            note.update(
+                Content.from_markup(
+                    "[$text-warning]![/] When you write config.yaml, the wizard will also create "
+                    "$n AWS resource(s) for [b]$role[/].",
+                    n=str(len(plan.steps)),
+                    role=plan.role_arn,
+                )
+            )
+        else:
+            note.update("")
+        note.set_class(bool(busy or plan is not None), "-shown")
+        if self.can_provision:
+            button = self.query_one("#provision", Button)
+            button.label = "Don't create" if plan is not None else "Create it for me"
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        out: list[tuple[str, str, Any]] = []
+        for block in self.query_one(GuideView).code_blocks:
+            out.append((f"Copy {block.title}", "Copy this block of the guide", block.copy))
+        if self.keyless:
+            out.append((f"Check my {self.cloud} setup", "Inspect the cloud side", self.check_cloud))
+        if self.can_provision:
+            out.append(("Create it for me", "Plan the AWS resources", self.plan_provision))
+        return out
+
+
+def _message(e: BaseException) -> str:
+    text = getattr(e, "message", None) or str(e) or type(e).__name__
+    fix = getattr(e, "fix", "")
+    return f"{text} ({fix})" if fix else text

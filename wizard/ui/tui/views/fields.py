@@ -1,0 +1,55 @@
+"""A form of text (and secret, and yes/no) questions: the image, a method's values, the
+Baseten facts a guide fills in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from textual import on
+from textual.widget import Widget
+from textual.widgets import Checkbox, Input
+
+from wizard.flow import Kind
+from wizard.ui.tui.views.base import StepView
+from wizard.ui.tui.widgets.field_input import FieldInput
+
+
+class FieldsView(StepView):
+    def compose_body(self) -> Iterable[Widget]:
+        for q in self.page.questions:
+            if q.kind is Kind.CONFIRM:
+                yield Checkbox(q.prompt, value=q.default == "yes", id=f"confirm-{q.id}")
+            else:
+                yield FieldInput(q, blink=self.wizard.cursor_blink)
+
+    def answers(self) -> list[tuple[str, Any]]:
+        out: list[tuple[str, Any]] = []
+        for q in self.page.questions:
+            if q.kind is Kind.CONFIRM:
+                out.append((q.id, self.query_one(f"#confirm-{q.id}", Checkbox).value))
+            else:
+                out.append((q.id, self.query_one(f"#field-{q.id}", FieldInput).answer()))
+        return out
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        unplaced = {}
+        for qid, message in errors.items():
+            fields = self.query(f"#field-{qid}")
+            if fields:
+                field = fields.first(FieldInput)
+                field.set_error(message)
+                field.input.focus()
+            else:
+                unplaced[qid] = message
+        super().show_errors(unplaced) if unplaced else self.show_error("")
+
+    @on(Input.Submitted)
+    def _next_or_submit(self, event: Input.Submitted) -> None:
+        event.stop()
+        inputs = list(self.query(Input))
+        index = inputs.index(event.input)
+        if index + 1 < len(inputs):
+            inputs[index + 1].focus()
+        else:
+            self.submit()

@@ -1,0 +1,92 @@
+"""The unified diff, syntax-coloured, with Write and Back; and what comes with the write
+(AWS resources to create, the secret to store in Baseten)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Static
+
+from wizard.flow import Flow
+from wizard.ui.tui import services
+from wizard.ui.tui.navigation import Page
+from wizard.ui.tui.views.base import StepView
+from wizard.ui.tui.widgets.diff_view import DiffView
+from wizard.ui.tui.widgets.notes import Note, NoteList
+
+
+class ReviewView(StepView):
+    def __init__(self, page: Page, flow: Flow, *, provision: Any = None) -> None:
+        super().__init__(page, flow, title="Review", subtitle="")
+        self.review: services.Review | None = None
+        try:
+            self.review = services.review(flow)
+            self.diff, self.warnings = self.review.diff, self.review.warnings
+            self.problem = ""
+        except Exception as e:  # SetupError: the answers cannot be planned
+            self.diff, self.warnings = "", []
+            self.problem = getattr(e, "message", str(e))
+        self.provision = provision
+        self.subtitle = (
+            f"What will change in {flow.config.name}."
+            if self.diff
+            else f"{flow.config.name} already has this setup."
+        )
+
+    def compose_body(self) -> Iterable[Widget]:
+        if self.diff:
+            yield DiffView(self.diff)
+        elif not self.problem:
+            yield Static(
+                Content.from_markup(
+                    "[$text-success]✓[/] Nothing to change: config.yaml already has this setup."
+                ),
+                classes="summary",
+            )
+        notes = [Note("warning", w) for w in self.warnings]
+        if self.provision is not None and not self.provision.empty:
+            notes.append(
+                Note(
+                    "warning",
+                    f"Writing also creates {len(self.provision.steps)} AWS resource(s): "
+                    + "; ".join(s.description for s in self.provision.steps),
+                )
+            )
+        if notes:
+            yield NoteList(notes, classes="findings")
+        store = self.page.question("store-secret")
+        if store is not None:
+            yield Checkbox(store.prompt, value=store.default == "yes", id="store-secret")
+
+    def compose_actions(self) -> Iterable[Widget]:
+        label = "Write" if self.diff else "Finish"
+        if self.provision is not None and not self.provision.empty:
+            label = "Create and write"
+        yield Button(label, id="continue", variant="primary", compact=True)
+        yield from self.back_button()
+
+    def on_mount(self) -> None:
+        if self.problem:
+            self.show_error(self.problem)
+            self.query_one("#continue", Button).disabled = True
+
+    def focus_first(self) -> None:
+        button = self.query_one("#continue", Button)
+        (button if not button.disabled else self.query_one("#back")).focus()
+
+    def answers(self) -> list[tuple[str, Any]]:
+        out: list[tuple[str, Any]] = []
+        if self.page.question("store-secret") is not None:
+            out.append(("store-secret", self.query_one("#store-secret", Checkbox).value))
+        out.append(("yes", True))
+        return out
+
+    def busy(self, busy: bool) -> None:
+        for button in self.query(Button):
+            button.disabled = busy
+        if busy:
+            self.show_error("")
+            self.query_one(".view-subtitle", Static).update("Writing…")

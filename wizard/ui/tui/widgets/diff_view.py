@@ -1,0 +1,30 @@
+"""A unified diff, coloured line by line as `git diff` colours it."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+_STYLES = (
+    ("+++", "b"),
+    ("---", "b"),
+    ("@@", "$text-accent"),
+    ("+", "$text-success"),
+    ("-", "$text-error"),
+    ("\\", "$foreground-muted"),
+)
+
+
+def render_diff(diff: str) -> Content:
+    rows = []
+    for line in diff.rstrip("\n").splitlines():
+        style = next((s for prefix, s in _STYLES if line.startswith(prefix)), "")
+        row = Content(line)
+        rows.append(row.stylize(style) if style else row)
+    return Content("\n").join(rows)
+
+
+class DiffView(Static):
+    def __init__(self, diff: str, **kwargs: object) -> None:
+        super().__init__(render_diff(diff), classes="diff", **kwargs)  # type: ignore[arg-type]
+        self.diff = diff

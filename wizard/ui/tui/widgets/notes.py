@@ -1,0 +1,55 @@
+"""A list of findings or results, each with a mark, its message, and the fix."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from textual.content import Content
+from textual.widgets import Static
+
+MARKS = {
+    "ok": "[$text-success]✓[/]",
+    "error": "[$text-error]✗[/]",
+    "problem": "[$text-error]✗[/]",
+    "failed": "[$text-error]✗[/]",
+    "warning": "[$text-warning]![/]",
+    "unknown": "[$text-warning]?[/]",
+    "info": "[$text-accent]i[/]",
+}
+
+
+@dataclass(frozen=True)
+class Note:
+    status: str  # a key of MARKS
+    message: str
+    fix: str = ""
+    where: str = ""  # "config.yaml:12"
+
+
+def render_notes(notes: Iterable[Note]) -> Content:
+    rows: list[Content] = []
+    for n in notes:
+        where = "[$foreground-muted]$where[/] " if n.where else ""
+        rows.append(
+            Content.from_markup(
+                f"{MARKS.get(n.status, '·')} {where}$message", where=n.where, message=n.message
+            )
+        )
+        if n.fix and n.status not in ("ok",):
+            for i, line in enumerate(n.fix.splitlines()):
+                lead = "fix: " if i == 0 else "     "
+                rows.append(
+                    Content.from_markup("  [$foreground-muted]$lead$line[/]", lead=lead, line=line)
+                )
+    return Content("\n").join(rows)
+
+
+class NoteList(Static):
+    def __init__(self, notes: Iterable[Note] = (), **kwargs: object) -> None:
+        super().__init__(render_notes(notes), **kwargs)  # type: ignore[arg-type]
+
+    def show(self, notes: Iterable[Note]) -> None:
+        notes = list(notes)
+        self.update(render_notes(notes))
+        self.set_class(not notes, "-empty")
