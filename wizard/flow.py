@@ -514,6 +514,21 @@ class Flow:
     def plan(self) -> SetupPlan:
         return plan_setup(self.request())
 
+    def guide_context(self, plan: SetupPlan | None = None) -> Any:
+        """The guide/cloud context for these answers (a wizard.guide.service.GuideContext)."""
+        from wizard.guide.service import GuideContext
+
+        plan = plan or self.plan()
+        return GuideContext(
+            plan.ref,
+            plan.info,
+            plan.registry,
+            plan.method,
+            self.facts(),
+            {**plan.values, **self.guide_answers()},
+            [],
+        )
+
     def review(self) -> tuple[str, list[str]]:
         """The diff the answers would write, and the warnings about it."""
         from wizard.config.diff import unified_diff

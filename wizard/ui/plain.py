@@ -169,19 +169,10 @@ def finish(flow: Flow, *, dry_run: bool) -> int:
     provision = None
     if flow.value("provision") == "yes":
         from wizard.guide.provision import ProvisionError
-        from wizard.guide.service import GuideContext, provision_plan
+        from wizard.guide.service import provision_plan
 
-        ctx = GuideContext(
-            plan.ref,
-            plan.info,
-            plan.registry,
-            plan.method,
-            flow.facts(),
-            {**plan.values, **flow.guide_answers()},
-            [],
-        )
         try:
-            provision = provision_plan(ctx)
+            provision = provision_plan(flow.guide_context(plan))
         except (SetupError, ProvisionError, ValueError) as e:
             report.error(getattr(e, "message", str(e)))
             return EXIT_ERROR

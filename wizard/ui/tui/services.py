@@ -26,19 +26,8 @@ if TYPE_CHECKING:
 
 
 def guide_context(flow: Flow, plan: SetupPlan | None = None) -> GuideContext:
-    """The guide's context for the flow's answers, built as `plain.finish` builds it."""
-    from wizard.guide.service import GuideContext
-
-    plan = plan or flow.plan()
-    return GuideContext(
-        plan.ref,
-        plan.info,
-        plan.registry,
-        plan.method,
-        flow.facts(),
-        {**plan.values, **flow.guide_answers()},
-        [],
-    )
+    """The guide's context for the flow's answers, as `plain.finish` builds it."""
+    return flow.guide_context(plan)
 
 
 def has_baseten_login() -> bool:
