@@ -1,6 +1,6 @@
 """Static `doctor` over 1,000 Truss configs, timed as a whole process.
 
-    python benchmarks/bench_doctor.py /work/shared/corpus/truss-examples
+    python benchmarks/bench_doctor.py CORPUS_DIR    # a directory of Truss config.yaml files
     python benchmarks/bench_doctor.py CORPUS_DIR --count 1000 --runs 5 --budget 3
 
 The corpus directory holds Truss configs (any *.yaml / *.yml names). They are
