@@ -26,6 +26,7 @@ from wizard.setup import (
     SetupRequest,
     cross_checks,
     current_method,
+    current_values,
     plan_setup,
 )
 
@@ -90,6 +91,9 @@ class Flow:
     doc: ConfigDocument | None = None
     check_result: Any = None
     _facts: Any = None
+    # The guide for each set of answers: questions() runs on every next()/answer(), and
+    # building a guide reads config.yaml and renders templates (~16 ms).
+    _guides: dict[tuple[object, ...], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.doc is None:
@@ -257,12 +261,8 @@ class Flow:
         )
 
     def _field_question(self, f: FieldSpec, method: MethodSpec, ref: ImageRef) -> Question:
-        auth = self._current_auth()
-        same = (
-            method.auth_method is not None
-            and truss.normalize_auth_method(auth.get("auth_method")) is method.auth_method
-        )
-        current = str(auth[f.key]) if same and auth.get(f.key) else None
+        assert self.doc is not None
+        current = current_values(self.doc, method).get(f.id)
         derived = f.default(ref, self.info) if f.default else None  # type: ignore[arg-type]
 
         def validate(value: str) -> str | None:
@@ -375,22 +375,20 @@ class Flow:
         return self._facts
 
     def _guide_help(self) -> str:
-        try:
-            from wizard.guide.service import GuideRequest, build
+        method = self.method.id if self.method else None
+        answers = self.guide_answers()
+        key = (self.image, method, tuple(sorted(answers.items())))
+        if key not in self._guides:
+            try:
+                from wizard.guide.service import GuideRequest, build
 
-            guide, _ = build(
-                GuideRequest(
-                    self.config,
-                    self.image,
-                    None,
-                    self.method.id if self.method else None,
-                    self.guide_answers(),
-                    use_baseten=False,
+                guide, _ = build(
+                    GuideRequest(self.config, self.image, None, method, answers, use_baseten=False)
                 )
-            )
-            return guide.markdown  # type: ignore[attr-defined]
-        except (SetupError, ValueError) as e:
-            return f"(no guide: {e})"
+                self._guides[key] = guide.markdown  # type: ignore[attr-defined]
+            except (SetupError, ValueError) as e:
+                self._guides[key] = f"(no guide: {e})"
+        return self._guides[key]
 
     def guide_answers(self) -> dict[str, str]:
         out = {k: v for k, v in {**self.presets, **self.answers}.items() if v}

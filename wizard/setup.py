@@ -64,6 +64,18 @@ def current_method(doc: ConfigDocument, reg: RegistrySpec, ref: ImageRef) -> Met
     return None
 
 
+def current_values(doc: ConfigDocument, method: MethodSpec) -> dict[str, str]:
+    """The method's values config.yaml already holds, by field id (empty when the file's
+    docker_auth is for another method)."""
+    base = doc.section("base_image")
+    auth = base.get("docker_auth") if isinstance(base, dict) else None
+    if not isinstance(auth, dict) or method.auth_method is None:
+        return {}
+    if truss.normalize_auth_method(auth.get("auth_method")) is not method.auth_method:
+        return {}
+    return {f.id: str(auth[f.key]) for f in method.fields if auth.get(f.key) not in (None, "")}
+
+
 def _where(doc: ConfigDocument, *path: str) -> str:
     line = doc.line_of(*path)
     return f"{doc.path}:{line}" if line else str(doc.path)
@@ -137,13 +149,7 @@ def resolve_values(
         raise SetupError(
             f"{flags} does not apply to --method {method.id} (it takes {takes})", EXIT_USAGE
         )
-    auth = doc.section("base_image")
-    auth = auth.get("docker_auth") if isinstance(auth, dict) else None
-    same_method = (
-        isinstance(auth, dict)
-        and method.auth_method is not None
-        and truss.normalize_auth_method(auth.get("auth_method")) is method.auth_method
-    )
+    current_of = current_values(doc, method)
     values: dict[str, str] = {}
     missing: list[str] = []
     for f in method.fields:
@@ -154,10 +160,10 @@ def resolve_values(
             except validators.InvalidValue as e:
                 raise SetupError(f"{f.flag}: {e}") from None
             continue
-        current = auth.get(f.key) if same_method and isinstance(auth, dict) else None
+        current = current_of.get(f.id)
         if f.from_image and f.default and f.default(ref, info):
             current = None
-        if isinstance(current, str) and current:
+        if current:
             try:
                 values[f.id] = f.validate(current)
             except validators.InvalidValue as e:

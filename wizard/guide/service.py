@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wizard.guide.facts import BasetenFacts, SetupItem
-from wizard.model import catalog, truss
+from wizard.model import truss
 from wizard.model.catalog import MethodSpec, RegistrySpec
 from wizard.model.image import ImageRef, RegistryInfo, RegistryKind, detect_registry
 from wizard.setup import (
@@ -15,6 +15,7 @@ from wizard.setup import (
     SetupError,
     SetupRequest,
     current_method,
+    current_values,
     resolve_image,
     resolve_registry,
 )
@@ -44,20 +45,6 @@ class GuideContext:
     notes: list[str]
 
 
-def _docker_auth_answers(config: Path, method: MethodSpec) -> dict[str, str]:
-    """The method's values already in config.yaml, keyed by flag id."""
-    from wizard.config.document import read_config
-
-    doc = read_config(config)
-    base = doc.section("base_image")
-    auth = base.get("docker_auth") if isinstance(base, dict) else None
-    if not isinstance(auth, dict) or method.auth_method is None:
-        return {}
-    if truss.normalize_auth_method(auth.get("auth_method")) is not method.auth_method:
-        return {}
-    return {f.id: str(auth[f.key]) for f in method.fields if auth.get(f.key)}
-
-
 def resolve(req: GuideRequest) -> GuideContext:
     from wizard.config.document import read_config
 
@@ -75,7 +62,7 @@ def resolve(req: GuideRequest) -> GuideContext:
             )
     else:
         method = current_method(doc, reg, ref) or reg.recommended
-    answers = {**_docker_auth_answers(req.config, method), **req.answers}
+    answers = {**current_values(doc, method), **req.answers}
     facts, notes = gather_facts(answers, use_baseten=req.use_baseten, method=method)
     return GuideContext(ref, info, reg, method, facts, answers, notes)
 
@@ -213,7 +200,3 @@ def provision_plan(ctx: GuideContext, *, profile: str | None = None) -> object:
         external_id=ctx.facts.external_id,
         profile=profile,
     )
-
-
-def registry_ids() -> list[str]:
-    return list(catalog.REGISTRIES)

@@ -204,6 +204,7 @@ async def _flow(
         cached = cache.pings.get(ref.registry)
         if cached is None:
             endpoint = http.endpoint_for(ref, options.insecure)
+            resolve.detail = f"{ref.registry} → {endpoint.base_url}"
             response = await _get_with_fallback(client, endpoint, "/v2/")
             challenge = http.parse_challenge(response.headers.get("www-authenticate"))
             cached = Ping(endpoint, response, challenge)

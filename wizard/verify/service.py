@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import timezone
 from pathlib import Path
 
 from wizard.model import truss
@@ -244,10 +244,6 @@ async def check_many(
 
 def check_one(item: CheckItem, options: Options) -> CheckResult:
     return asyncio.run(check_many([item], options))[0]
-
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def method_note(auth_method: str | None) -> str | None:
