@@ -514,16 +514,17 @@ class Flow:
 
     def guide_context(self, plan: SetupPlan | None = None) -> Any:
         """The guide/cloud context for these answers (a wizard.guide.service.GuideContext)."""
-        from wizard.guide.service import GuideContext
+        from wizard.guide.service import GuideContext, with_answers
 
         plan = plan or self.plan()
+        answers = {**plan.values, **self.guide_answers()}
         return GuideContext(
             plan.ref,
             plan.info,
             plan.registry,
             plan.method,
-            self.facts(),
-            {**plan.values, **self.guide_answers()},
+            with_answers(self.facts(), answers),
+            answers,
             [],
         )
 

@@ -341,3 +341,40 @@ def test_trust_that_cannot_be_settled_is_a_note(aws: MotoServer) -> None:
     p = plan()
     assert p.empty
     assert "DateGreaterThan" in p.notes[0]
+
+
+def test_the_plain_flow_provisions_with_the_ids_the_user_typed(
+    aws: MotoServer, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No Baseten key: the org and team IDs typed at the prompts are the ones the
+    created trust policy names (they once reached the guide but not provisioning)."""
+    from tests.test_flow import ScriptedPrompter
+    from wizard.flow import Flow
+    from wizard.ui import plain
+
+    monkeypatch.delenv("BASETEN_API_KEY", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("USER_TRUSSRC_PATH", str(tmp_path / "no-trussrc"))
+    push_image()
+    config = tmp_path / "config.yaml"
+    config.write_text("model_name: ranker\n")
+    image = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{REPOSITORY}:{TAG}"
+    prompter = ScriptedPrompter(
+        [
+            ("image", image),
+            ("registry", "ecr"),
+            ("method", "oidc"),
+            ("role-arn", ROLE_ARN),
+            ("org-id", ORG),
+            ("team-id", TEAM),
+            ("provision", True),
+            ("yes", True),
+        ]
+    )
+    assert plain.run(Flow(config), prompter) == 0, prompter.errors
+    assert not prompter.script
+    trust = json.dumps(
+        client("iam").get_role(RoleName=ROLE_NAME)["Role"]["AssumeRolePolicyDocument"]
+    )
+    assert f"org={ORG}" in trust and f"team={TEAM}" in trust
+    assert f"aws_oidc_role_arn: {ROLE_ARN}" in config.read_text()

@@ -3,7 +3,8 @@ facts, and run the cloud-side check or provisioning for keyless methods."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from wizard.guide.facts import BasetenFacts, SetupItem
@@ -76,6 +77,17 @@ def _needs_facts(method: MethodSpec, answers: dict[str, str]) -> bool:
     return False
 
 
+def with_answers(facts: BasetenFacts, answers: Mapping[str, str]) -> BasetenFacts:
+    """The facts with what the user typed or passed as flags taking precedence."""
+    return replace(
+        facts,
+        org_id=answers.get("org-id") or facts.org_id,
+        team_id=answers.get("team-id") or facts.team_id,
+        aws_role_arn=answers.get("baseten-role-arn") or facts.aws_role_arn,
+        external_id=answers.get("external-id") or facts.external_id,
+    )
+
+
 def gather_facts(
     answers: dict[str, str], *, use_baseten: bool, method: MethodSpec
 ) -> tuple[BasetenFacts, list[str]]:
@@ -97,10 +109,7 @@ def gather_facts(
                 notes.append(f"organization and team from Baseten ({login.source})")
             except BasetenError as e:
                 notes.append(f"could not ask Baseten ({e}); using placeholders")
-    facts.org_id = answers.get("org-id") or facts.org_id
-    facts.team_id = answers.get("team-id") or facts.team_id
-    facts.aws_role_arn = answers.get("baseten-role-arn") or facts.aws_role_arn
-    facts.external_id = answers.get("external-id") or facts.external_id
+    facts = with_answers(facts, answers)
     if (
         method.auth_method is truss.AuthMethod.AWS_ASSUME_ROLE
         and facts.org_id is None
