@@ -257,6 +257,11 @@ NOT_QUESTIONS = {
     "--plain",
     "--aws-profile",
     "--no-baseten",
+    # how the live check reaches a registry: options, not answers
+    "--insecure-registry",
+    "--allow-realm",
+    "--ca-bundle",
+    "--timeout",
 }
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from wizard import __version__, doctor_cmd
-from wizard.cliflags import add_fact_flags, add_transport_flags, facts_from
+from wizard.cliflags import add_fact_flags, add_transport_flags, facts_from, transport_from
 from wizard.model import catalog
 
 EXIT_OK = 0
@@ -152,6 +152,7 @@ def _add_setup(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     _add_field_flags(p)
     add_fact_flags(p)
+    add_transport_flags(p.add_argument_group("how the live check reaches the registry"))
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
     mode.add_argument("--yes", "-y", action="store_true", help="write without asking")
@@ -222,7 +223,6 @@ class _Usage(Exception):
 
 def _run_check(args: argparse.Namespace) -> int:
     from wizard import report
-    from wizard.verify.registry import Options
     from wizard.verify.service import (
         CheckItem,
         CheckUsageError,
@@ -252,9 +252,8 @@ def _run_check(args: argparse.Namespace) -> int:
             source.docker_config = Path(args.docker_config) if args.docker_config else None
         elif args.key_file is not None:
             source.key_file = args.key_file
-        if args.timeout <= 0:
-            raise _Usage("--timeout must be positive")
-    except (_Usage, CheckUsageError) as e:
+        options = transport_from(args)
+    except (_Usage, CheckUsageError, ValueError) as e:
         report.error(str(e))
         return EXIT_USAGE
     keyless = auth_method is not None and not any(
@@ -262,12 +261,6 @@ def _run_check(args: argparse.Namespace) -> int:
     )
     if keyless and method_note(auth_method):
         return _run_cloud_check(args, config)
-    options = Options(
-        timeout=args.timeout,
-        insecure=frozenset(args.insecure_registry),
-        allowed_realms=frozenset(args.allow_realm),
-        ca_bundle=args.ca_bundle,
-    )
     result = check_one(CheckItem(ref, source), options)
     note = method_note(auth_method)
     if note:
@@ -448,12 +441,17 @@ def _run_tui(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             "--plain` for one question at a time, or the setup flags in scripts"
         )
         return EXIT_USAGE
+    try:
+        options = transport_from(args, "tui_")
+    except ValueError as e:
+        report.error(str(e))
+        return EXIT_USAGE
     config = args.tui_config
     if args.tui_demo:
         config = report.demo_project() / "config.yaml"
     from wizard.ui.tui import run_tui
 
-    return run_tui(config)
+    return run_tui(config, options)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -477,6 +475,10 @@ def build_parser() -> argparse.ArgumentParser:
         dest="tui_demo",
         action="store_true",
         help="with no command: open the wizard on a copy of the bundled sample project",
+    )
+    add_transport_flags(
+        parser.add_argument_group("with no command: how the live check reaches the registry"),
+        dest_prefix="tui_",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_setup(sub)
@@ -506,8 +508,9 @@ def _run_setup(args: argparse.Namespace) -> int:
             provision = _plan_provision(plan, args)
     except SetupError as e:
         if e.exit_code == EXIT_USAGE and not (args.yes or args.dry_run):
-            # Answers are missing: ask for them (the full-screen TUI is not built yet,
-            # so this is the plain flow), or say which flags a script must pass.
+            # Answers are missing: ask for them one at a time (the flags given are kept
+            # as answers), or say which flags a script must pass. The full-screen wizard
+            # is `registry-wizard` with no command.
             return _run_flow(args, config, interactive)
         report.error(e.message)
         return e.exit_code
@@ -547,10 +550,10 @@ def _run_flow(args: argparse.Namespace, config: Path, interactive: bool) -> int:
     from wizard.ui import plain
 
     try:
-        flow = Flow(config, presets=_flow_presets(args))
+        flow = Flow(config, presets=_flow_presets(args), check_options=transport_from(args))
         if args.token_stdin:
             flow.secrets["token"] = _read_stdin_secret("--token-stdin", strip_newline=True)  # type: ignore[assignment]
-    except _Usage as e:
+    except (_Usage, ValueError) as e:
         report.error(str(e))
         return EXIT_USAGE
     except ConfigError:

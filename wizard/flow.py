@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wizard.config.document import ConfigDocument, read_config
 from wizard.model import catalog, truss
@@ -29,6 +29,10 @@ from wizard.setup import (
     current_values,
     plan_setup,
 )
+
+if TYPE_CHECKING:
+    from wizard.verify.registry import Options
+    from wizard.verify.verdict import Progress
 
 
 class Kind(str, Enum):
@@ -90,6 +94,7 @@ class Flow:
     shown: set[str] = field(default_factory=set)  # info questions already seen
     doc: ConfigDocument | None = None
     check_result: Any = None
+    check_options: Options | None = None  # how the live check reaches registries
     _facts: Any = None
     # The guide for each set of answers: questions() runs on every next()/answer(), and
     # building a guide reads config.yaml and renders templates (~16 ms).
@@ -536,8 +541,9 @@ class Flow:
         diff = unified_diff(plan.edit.doc.text, plan.edit.new_text, self.config.name)
         return diff, list(plan.warnings)
 
-    def run_check(self) -> Any:
-        """The live check with the credential given in the flow (None: nothing to check)."""
+    def run_check(self, progress: Progress | None = None) -> Any:
+        """The live check with the credential given in the flow (None: nothing to check).
+        `progress` hears of each step (resolve, ping, token, manifest) as it is taken."""
         from wizard.verify.registry import Options
         from wizard.verify.service import CheckItem, CredentialSource, check_one
 
@@ -551,7 +557,8 @@ class Flow:
             else:
                 source.username = self.value("username") or ""
                 source.password = self.secrets["token"]
-            self.check_result = check_one(CheckItem(ref, source), Options(timeout=10))
+            options = self.check_options or Options(timeout=10)
+            self.check_result = check_one(CheckItem(ref, source), options, progress)
         return self.check_result
 
 

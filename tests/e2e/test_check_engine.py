@@ -255,3 +255,27 @@ def test_a_redirect_to_another_host_does_not_carry_the_credential(loopback_facto
     srv = loopback_factory(handler)
     assert check(f"{srv.host}/team/app:1", cred(ALICE)).ok
     assert other.requests and all(r.header("Authorization") is None for r in other.requests)
+
+
+def test_progress_hears_each_stage_as_it_is_taken(token_registry) -> None:  # type: ignore[no-untyped-def]
+    """What a front end shows while a check runs: every step the moment it is taken,
+    each report the one before plus one, the last equal to the result's steps."""
+    from wizard.verify.service import CheckItem, CredentialSource, check_one
+
+    push_image(token_registry, "team/app", "1.0", "oci")
+    heard: list[tuple[str, ...]] = []
+    source = CredentialSource(username=ALICE[0], password=Secret(ALICE[1]))
+    result = check_one(
+        CheckItem(parse_image(token_registry.ref("team/app", "1.0")), source),
+        Options(timeout=5, allowed_realms=realm_of(token_registry)),
+        lambda steps: heard.append(tuple(s.name for s in steps)),
+    )
+    assert result.verdict is Verdict.OK, result.detail
+    assert heard == [
+        ("analyse",),
+        ("analyse", "resolve"),
+        ("analyse", "resolve", "ping"),
+        ("analyse", "resolve", "ping", "token"),
+        ("analyse", "resolve", "ping", "token", "manifest"),
+    ]
+    assert heard[-1] == tuple(s.name for s in result.steps)

@@ -27,7 +27,7 @@ from wizard.ui.tui.views.check import CheckView
 from wizard.ui.tui.views.choice import RegistryView
 from wizard.ui.tui.views.credentials import CredentialsView
 from wizard.ui.tui.widgets.code_block import CodeBlock
-from wizard.verify.verdict import CheckResult, Step, StepStatus, Verdict
+from wizard.verify.verdict import CheckResult, Progress, Step, StepStatus, Verdict
 
 pytestmark = pytest.mark.anyio
 
@@ -40,13 +40,13 @@ ROLE = "arn:aws:iam::123456789012:role/baseten-ecr"
 PAT = "ghp_" + "a" * 36
 
 
-def ok_result(flow: Flow) -> CheckResult:
+def ok_result(flow: Flow, progress: Progress | None = None) -> CheckResult:
     result = CheckResult(Verdict.OK, flow.image or "", "ghcr.io", "", "", "sha256:" + "1" * 64)
     result.steps = [Step("manifest", StepStatus.OK, "found")]
     return result
 
 
-def failed_result(flow: Flow) -> CheckResult:
+def failed_result(flow: Flow, progress: Progress | None = None) -> CheckResult:
     result = CheckResult(
         Verdict.BAD_CREDENTIALS, flow.image or "", "ghcr.io", "the token was refused", "new token"
     )
@@ -102,6 +102,50 @@ def test_run_tui_exit_codes_and_message(
     assert run_tui(Path("config.yaml")) == 0
     assert "No changes" not in capsys.readouterr().err
     assert "DOCKER_REGISTRY_ghcr.io: null" in Path("config.yaml").read_text()
+
+
+def test_the_command_line_opens_the_wizard_with_its_transport_flags(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`registry-wizard` with no command: a terminal is needed; the transport flags
+    (a self-hosted registry's private token realm, say) reach the TUI's live check."""
+    import sys
+
+    from wizard import cli
+    from wizard.verify.registry import Options
+
+    (isolated / "config.yaml").write_text(SAMPLE.read_text())
+    assert cli.main([]) == 2
+    assert "needs a terminal" in capsys.readouterr().err
+
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    opened: list[Options | None] = []
+
+    def run(self: WizardApp) -> Any:
+        opened.append(self.flow.check_options)
+
+        async def quit_at_once(pilot: Any) -> None:
+            await settle(pilot)
+            await press(pilot, "q")
+
+        return App.run(self, headless=True, auto_pilot=quit_at_once)
+
+    monkeypatch.setattr(WizardApp, "run", run)
+    argv = ["--allow-realm", "10.0.0.5:5001", "--insecure-registry", "10.0.0.5:5000"]
+    assert cli.main([*argv, "--timeout", "3"]) == 2
+    assert opened == [
+        Options(
+            timeout=3,
+            insecure=frozenset({"10.0.0.5:5000"}),
+            allowed_realms=frozenset({"10.0.0.5:5001"}),
+        )
+    ]
+    assert cli.main(["--timeout", "0"]) == 2
+    assert "--timeout must be positive" in capsys.readouterr().err
+    assert len(opened) == 1
+    assert Path("config.yaml").read_text() == SAMPLE.read_text()
 
 
 async def test_escape_and_the_step_list_go_back(make_app: AppFactory) -> None:
@@ -286,7 +330,7 @@ async def test_credentials_masked_analysed_and_reused_from_docker_login(
     (docker / "config.json").write_text(json.dumps({"auths": {"ghcr.io": {"auth": auth}}}))
     checked: list[tuple[str | None, str]] = []
 
-    def fake_check(flow: Flow) -> CheckResult:
+    def fake_check(flow: Flow, progress: Progress | None = None) -> CheckResult:
         checked.append((flow.value("username"), flow.secrets["token"].reveal()))
         return ok_result(flow)
 
@@ -351,7 +395,7 @@ async def test_back_cancels_a_running_check(
 ) -> None:
     started, release = threading.Event(), threading.Event()
 
-    def slow_check(flow: Flow) -> CheckResult:
+    def slow_check(flow: Flow, progress: Progress | None = None) -> CheckResult:
         started.set()
         release.wait(10)
         return ok_result(flow)
@@ -431,3 +475,25 @@ async def test_current_setup_fix_keeps_the_values(make_app: AppFactory) -> None:
         assert kind(app) is PageKind.REGISTRY
         await press(pilot, "escape")  # back to the current setup
         assert kind(app) is PageKind.CURRENT
+
+
+async def test_baseten_facts_fill_the_oidc_ids(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a Baseten API key the org and team IDs come from Baseten's API (a loopback
+    stand-in): prefilled for the user, and in the trust policy the guide shows."""
+    with BasetenStandIn() as baseten:
+        for name, value in baseten.env(with_key=True).items():
+            monkeypatch.setenv(name, value)
+        app = make_app(ECR_CONFIG)
+        async with app.run_test(size=(100, 32)) as pilot:
+            await settle(pilot)
+            await press(pilot, "enter", "enter")  # registry, OIDC: the facts are fetched
+            await replace_text(pilot, ROLE)
+            await press(pilot, "enter")
+            assert app.query_one("#input-org-id", Input).value == baseten.org_id
+            assert app.query_one("#input-team-id", Input).value == "AviIZ0y3"  # the default
+            await press(pilot, "enter", "enter")
+            assert kind(app) is PageKind.CLOUD
+            trust = next(b for b in app.query(CodeBlock) if b.title == "trust-policy.json")
+            assert f"v=1:org={baseten.org_id}:team=AviIZ0y3:" in trust.code

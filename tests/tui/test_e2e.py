@@ -3,7 +3,9 @@ the token methods' live checks run against a real registry on 127.0.0.1."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,8 @@ from wizard.flow import Flow
 from wizard.ui import plain
 from wizard.ui.tui.navigation import PageKind
 from wizard.ui.tui.views.check import CheckView
+from wizard.ui.tui.widgets.stage_list import StageList
+from wizard.verify.registry import Options
 
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 GHCR_PAT = "ghp_" + "t" * 36
@@ -191,3 +195,59 @@ async def test_other_methods_write_what_the_plain_flow_writes(
     written = Path("config.yaml").read_bytes()
     assert written != E2E_CONFIG.encode()
     assert written == plain_bytes(tmp_path, name)
+
+
+@pytest.mark.e2e
+async def test_the_stages_show_as_the_check_takes_them(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real token-auth registry whose token server answers only when the test says so:
+    while it waits, resolve and ping are ticked, token spins and manifest is still to
+    come; then all four are ticked."""
+    username, token = CREDENTIALS["docker.io"]
+    server = RegistryServer(
+        "token", users={username: token}, grants={username: {"acme/*": ["pull"]}}
+    )
+    with server:
+        push_image(server, "acme/app", "1.0", "oci")
+        assert server.token_server is not None
+        asked, release = threading.Event(), threading.Event()
+        answer = server.token_server._server.handler
+
+        def gated(method: str, path: str, headers: Any, body: bytes) -> Any:
+            asked.set()
+            release.wait(10)
+            return answer(method, path, headers, body)
+
+        server.token_server._server.handler = gated
+        monkeypatch.setenv("REGISTRY_WIZARD_ENDPOINTS", json.dumps({"docker.io": server.url}))
+        app = make_app("model_name: ranker\nbase_image:\n  image: acme/app:1.0\n")
+        realm = server.token_server.url.split("://")[1]  # as `registry-wizard --allow-realm`
+        app.flow.check_options = Options(allowed_realms=frozenset({realm}))
+        async with app.run_test(size=(100, 32)) as pilot:
+            await settle(pilot)
+            while kind(app) is not PageKind.CREDENTIALS:
+                await press(pilot, "enter")
+            await replace_text(pilot, username)
+            await press(pilot, "enter")
+            await type_text(pilot, token)
+            await pilot.press("enter")  # the check starts; settling would wait for it
+            try:
+                assert await asyncio.to_thread(asked.wait, 10)
+                await pilot.pause()
+                stages = app.query_one(StageList)
+                shown = str(stages.render())
+                assert stages.pending == ("token", "manifest")
+                assert "✓ resolve" in shown and "✓ ping" in shown, shown
+                assert "✓ token" not in shown and "· manifest" in shown, shown
+                assert kind(app) is PageKind.CHECK
+            finally:
+                release.set()
+            await settle(pilot)
+            view = current(app)
+            assert isinstance(view, CheckView) and view.result is not None and view.result.ok
+            shown = str(stages.render())
+            assert stages.pending == ()
+            for stage in ("resolve", "ping", "token", "manifest"):
+                assert f"✓ {stage}" in shown, shown
+            assert "acme/app:1.0 can be pulled" in str(view.query_one("#verdict").render())

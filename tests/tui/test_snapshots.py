@@ -14,7 +14,7 @@ from tests.conftest import in_ci
 from tests.tui.conftest import FIXTURE, SAMPLE, AppFactory
 from tests.tui.driver import press, replace_text, settle, type_keys
 from wizard.ui.tui import services
-from wizard.verify.verdict import CheckResult, Step, StepStatus, Verdict
+from wizard.verify.verdict import CheckResult, Progress, Step, StepStatus, Verdict
 
 if importlib.util.find_spec("pytest_textual_snapshot") is None:  # pragma: no cover
     _reason = "pytest-textual-snapshot is not installed (pip install -e '.[test]')"
@@ -81,7 +81,14 @@ def canned_check(monkeypatch: pytest.MonkeyPatch) -> Callable[[bool], None]:
                 "push it first (docker push ghcr.io/acme/llm-base:1.2), or fix the tag",
             )
         result.steps = steps
-        monkeypatch.setattr(services, "run_check", lambda flow: result)
+
+        def canned(flow: object, progress: Progress | None = None) -> CheckResult:
+            for taken in range(1, len(steps) + 1):  # the stages one by one, as a real check
+                if progress is not None:
+                    progress(tuple(steps[:taken]))
+            return result
+
+        monkeypatch.setattr(services, "run_check", canned)
 
     return use
 

@@ -4,9 +4,10 @@ offline, then run the live v2 check. Front ends (CLI, flow, TUI, doctor) call th
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timezone
+from functools import partial
 from pathlib import Path
 
 from wizard.model import truss
@@ -15,7 +16,7 @@ from wizard.model.secret import Secret
 from wizard.verify import analyze
 from wizard.verify.registry import Credential, Options, TokenCache, check_image, new_client
 from wizard.verify.sources import PULL_SCOPES, SourceError
-from wizard.verify.verdict import CheckResult, Step, StepStatus, Verdict
+from wizard.verify.verdict import CheckResult, Progress, Step, StepLog, StepStatus, Verdict
 
 
 class CheckUsageError(Exception):
@@ -202,10 +203,17 @@ async def _ghcr_scopes(cred: Credential, result: CheckResult, timeout: float) ->
 
 
 async def check_item(
-    item: CheckItem, client: object, options: Options, cache: TokenCache
+    item: CheckItem,
+    client: object,
+    options: Options,
+    cache: TokenCache,
+    progress: Progress | None = None,
 ) -> CheckResult:
+    """One image + credential pair; `progress` hears of every step as it is taken."""
     ref = item.ref
-    result = CheckResult(Verdict.ERROR, ref.original or str(ref), ref.registry, "")
+    result = CheckResult(
+        Verdict.ERROR, ref.original or str(ref), ref.registry, "", steps=StepLog(progress)
+    )
     try:
         cred = await _credential(item, result, options.timeout)
         if result.detail:  # settled offline
@@ -228,7 +236,10 @@ async def check_item(
 
 
 async def check_many(
-    items: Sequence[CheckItem], options: Options, concurrency: int = 16
+    items: Sequence[CheckItem],
+    options: Options,
+    concurrency: int = 16,
+    progress: Callable[[CheckItem, tuple[Step, ...]], None] | None = None,
 ) -> list[CheckResult]:
     """Check many image + credential pairs concurrently, reusing tokens."""
     cache = TokenCache()
@@ -236,14 +247,16 @@ async def check_many(
     async with new_client(options) as client:
 
         async def one(item: CheckItem) -> CheckResult:
+            observer = None if progress is None else partial(progress, item)
             async with gate:
-                return await check_item(item, client, options, cache)
+                return await check_item(item, client, options, cache, observer)
 
         return list(await asyncio.gather(*(one(i) for i in items)))
 
 
-def check_one(item: CheckItem, options: Options) -> CheckResult:
-    return asyncio.run(check_many([item], options))[0]
+def check_one(item: CheckItem, options: Options, progress: Progress | None = None) -> CheckResult:
+    observer = None if progress is None else (lambda _item, steps: progress(steps))
+    return asyncio.run(check_many([item], options, progress=observer))[0]
 
 
 def method_note(auth_method: str | None) -> str | None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
@@ -47,6 +48,25 @@ class Step:
 
     def to_json(self) -> dict[str, str]:
         return {"name": self.name, "status": self.status.value, "detail": self.detail}
+
+
+Progress = Callable[[tuple[Step, ...]], None]
+
+
+class StepLog(list[Step]):
+    """A check's steps that tell an observer each time one is taken, so a front end can
+    show the stages as they happen. The observer gets copies: a step's detail may still
+    be filled in later (resolve learns its endpoint from the ping), and the observer may
+    read them on another thread."""
+
+    def __init__(self, progress: Progress | None = None) -> None:
+        super().__init__()
+        self._progress = progress
+
+    def append(self, step: Step) -> None:
+        super().append(step)
+        if self._progress is not None:
+            self._progress(tuple(replace(s) for s in self))
 
 
 @dataclass

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from wizard.model.rules import Finding
     from wizard.verify.analyze import SecretFinding
     from wizard.verify.dockerconfig import DockerCredential
-    from wizard.verify.verdict import CheckResult
+    from wizard.verify.verdict import CheckResult, Progress
 
 
 def guide_context(flow: Flow, plan: SetupPlan | None = None) -> GuideContext:
@@ -103,12 +103,12 @@ def key_file_findings(path: str) -> list[SecretFinding]:
         return []
 
 
-def run_check(flow: Flow) -> CheckResult | None:
+def run_check(flow: Flow, progress: Progress | None = None) -> CheckResult | None:
     """The flow's live check, on a copy: a check abandoned by Back can never leave its
     result behind for the credentials the user types next."""
     probe = copy.copy(flow)
     probe.check_result = None
-    return probe.run_check()
+    return probe.run_check(progress)
 
 
 # -- the current setup ----------------------------------------------------------------------

@@ -18,6 +18,7 @@ from wizard.ui.tui.navigation import Page
 from wizard.ui.tui.views.base import StepView
 from wizard.ui.tui.widgets.notes import Note, NoteList
 from wizard.ui.tui.widgets.stage_list import StageList
+from wizard.verify.verdict import Step
 
 
 class CheckView(StepView):
@@ -47,13 +48,23 @@ class CheckView(StepView):
 
     @work(thread=True, exclusive=True, group="live-check")
     def run_check(self) -> None:
+        worker = get_current_worker()
+
+        def progress(steps: tuple[Step, ...]) -> None:
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._progress, steps)
+
         try:
-            result = services.run_check(self.flow)
+            result = services.run_check(self.flow, progress)
             error = None
         except Exception as e:  # shown as the verdict; the wizard goes on
             result, error = None, str(e) or type(e).__name__
-        if not get_current_worker().is_cancelled:
+        if not worker.is_cancelled:
             self.app.call_from_thread(self._done, result, error)
+
+    def _progress(self, steps: tuple[Step, ...]) -> None:
+        if self.is_attached:
+            self.query_one(StageList).show(steps)
 
     def _done(self, result: Any, error: str | None) -> None:
         self.result = result
