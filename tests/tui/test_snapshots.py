@@ -3,7 +3,10 @@ driven by key presses (`pytest tests/tui --snapshot-update` to accept a change).
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
+import threading
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -141,6 +144,41 @@ def test_live_check(snap_compare, make_app: AppFactory, canned_check, ok: bool) 
     canned_check(ok)
     app = make_app(SAMPLE.read_text())
     assert snap_compare(app, terminal_size=WIDE, run_before=keys(*TO_CHECK))
+
+
+def test_live_check_under_way(  # type: ignore[no-untyped-def]
+    snap_compare, make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Resolve and ping taken, the token request out: token spins, manifest waits."""
+    from textual.worker import get_current_worker
+
+    reported = threading.Event()
+    steps = (
+        Step("analyse", StepStatus.OK, "the credential looks well-formed"),
+        Step("scopes", StepStatus.OK, "read:packages"),
+        Step("resolve", StepStatus.OK, "ghcr.io → https://ghcr.io"),
+        Step("ping", StepStatus.OK, "/v2/ → 401, bearer challenge"),
+    )
+
+    def under_way(flow: object, progress: Progress | None = None) -> CheckResult | None:
+        assert progress is not None
+        progress(steps)
+        reported.set()
+        worker = get_current_worker()
+        while not worker.is_cancelled:  # until the app closes after the snapshot
+            time.sleep(0.01)
+        return None
+
+    monkeypatch.setattr(services, "run_check", under_way)
+
+    async def drive(pilot: Pilot[int]) -> None:
+        await keys(*TO_CHECK[:-1])(pilot)
+        await pilot.press("enter")  # not settled: the check never ends by itself
+        assert await asyncio.to_thread(reported.wait, 10)
+        await pilot.pause()
+
+    app = make_app(SAMPLE.read_text())
+    assert snap_compare(app, terminal_size=WIDE, run_before=drive)
 
 
 @pytest.mark.parametrize("size", [WIDE, NARROW], ids=["100x32", "80x24"])
