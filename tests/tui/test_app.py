@@ -497,3 +497,24 @@ async def test_baseten_facts_fill_the_oidc_ids(
             assert kind(app) is PageKind.CLOUD
             trust = next(b for b in app.query(CodeBlock) if b.title == "trust-policy.json")
             assert f"v=1:org={baseten.org_id}:team=AviIZ0y3:" in trust.code
+
+
+async def test_the_stage_list_stops_spinning_at_a_failed_step() -> None:
+    """A failed step is a check's last: nothing stays "under way" while the verdict is
+    on its way to the screen."""
+    from textual.app import ComposeResult
+
+    from wizard.ui.tui.widgets.stage_list import StageList
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield StageList(spin=False)
+
+    async with One().run_test() as pilot:
+        stages = pilot.app.query_one(StageList)
+        assert stages.pending == ("resolve", "ping", "token", "manifest")
+        stages.show([Step("resolve", StepStatus.OK, "ghcr.io")])
+        assert stages.pending == ("ping", "token", "manifest")
+        stages.show([Step("resolve", StepStatus.OK), Step("connect", StepStatus.FAILED, "refused")])
+        assert stages.pending == ()
+        assert "✗ connect" in str(stages.render()) and "…" not in str(stages.render())

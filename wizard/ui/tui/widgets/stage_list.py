@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from textual.content import Content
 from textual.widgets import Static
 
-from wizard.verify.verdict import Step
+from wizard.verify.verdict import Step, StepStatus
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 STAGES = ("resolve", "ping", "token", "manifest")
@@ -53,8 +53,9 @@ class StageList(Static):
 
     @property
     def pending(self) -> tuple[str, ...]:
-        """The stages still to come, the first of them under way (empty once finished)."""
-        if not self._running:
+        """The stages still to come, the first of them under way (empty once finished,
+        or once a step failed: a failed step is always a check's last)."""
+        if not self._running or any(s.status is StepStatus.FAILED for s in self._steps):
             return ()
         taken = [STAGES.index(s.name) for s in self._steps if s.name in STAGES]
         return STAGES[max(taken) + 1 if taken else 0 :]
