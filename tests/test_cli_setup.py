@@ -246,3 +246,28 @@ def test_on_a_terminal_it_shows_the_diff_and_asks(
     assert ("DOCKER_REGISTRY_ghcr.io" in config.read_text()) is written
     if not written:
         assert "No changes were made." in screen
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--timeout", "3", "check"], "--timeout before the command is for the full-screen"),
+        (["--config", "other.yaml", "setup"], "put it after: registry-wizard setup --config"),
+        (["setup", "--timeout", "0"], "--timeout: must be a positive number of seconds"),
+        (["check", "--timeout", "nan"], "--timeout: must be a positive number of seconds"),
+        (["--timeout", "soon"], "'soon' is not a number of seconds"),
+        (["setup", "--ca-bundle", "missing.pem"], "--ca-bundle: missing.pem: no such file"),
+        (["check", "--ca-bundle", "config.yaml"], "config.yaml: no PEM certificates in it"),
+    ],
+)
+def test_transport_flags_are_refused_before_any_question(
+    config: Path, args: list[str], says: str
+) -> None:
+    """A bad --timeout or --ca-bundle, or one given before the command (where it would
+    only reach the full-screen wizard), is a usage error at once, not a traceback after
+    the user has answered everything."""
+    r = run(*args, cwd=config.parent)
+    assert r.returncode == 2
+    assert says in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr
+    assert config.read_text() == SAMPLE

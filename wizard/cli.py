@@ -253,7 +253,7 @@ def _run_check(args: argparse.Namespace) -> int:
         elif args.key_file is not None:
             source.key_file = args.key_file
         options = transport_from(args)
-    except (_Usage, CheckUsageError, ValueError) as e:
+    except (_Usage, CheckUsageError) as e:
         report.error(str(e))
         return EXIT_USAGE
     keyless = auth_method is not None and not any(
@@ -441,11 +441,7 @@ def _run_tui(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             "--plain` for one question at a time, or the setup flags in scripts"
         )
         return EXIT_USAGE
-    try:
-        options = transport_from(args, "tui_")
-    except ValueError as e:
-        report.error(str(e))
-        return EXIT_USAGE
+    options = transport_from(args, "tui_")
     config = args.tui_config
     if args.tui_demo:
         config = report.demo_project() / "config.yaml"
@@ -553,7 +549,7 @@ def _run_flow(args: argparse.Namespace, config: Path, interactive: bool) -> int:
         flow = Flow(config, presets=_flow_presets(args), check_options=transport_from(args))
         if args.token_stdin:
             flow.secrets["token"] = _read_stdin_secret("--token-stdin", strip_newline=True)  # type: ignore[assignment]
-    except (_Usage, ValueError) as e:
+    except _Usage as e:
         report.error(str(e))
         return EXIT_USAGE
     except ConfigError:
@@ -592,10 +588,25 @@ def _plan_provision(plan: object, args: argparse.Namespace) -> object:
         raise SetupError(str(e)) from None
 
 
+def _refuse_wizard_flags(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """`registry-wizard --timeout 3 check`: the options before a command are the
+    full-screen wizard's; say so rather than silently check with the default."""
+    defaults = vars(parser.parse_args([]))
+    for dest, value in vars(args).items():
+        if dest.startswith("tui_") and value != defaults[dest]:
+            flag = "--" + dest.removeprefix("tui_").replace("_", "-")
+            parser.error(
+                f"{flag} before the command is for the full-screen wizard; "
+                f"put it after: registry-wizard {args.command} {flag} ..."
+            )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
+    if handler is not None:
+        _refuse_wizard_flags(parser, args)
     from wizard.config.document import ConfigError
 
     try:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import math
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -60,28 +63,54 @@ def add_transport_flags(
     p.add_argument(
         "--ca-bundle",
         dest=f"{dest_prefix}ca_bundle",
+        type=_ca_bundle,
         metavar="PATH",
         help="trust the certificates in this file",
     )
     p.add_argument(
         "--timeout",
         dest=f"{dest_prefix}timeout",
-        type=float,
+        type=_seconds,
         default=10.0,
         metavar="SECONDS",
         help="give up on a check after this long (default 10)",
     )
 
 
+def _seconds(text: str) -> float:
+    """A time limit: a finite number above zero (argparse names the flag on error)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
+    return value
+
+
+def _ca_bundle(text: str) -> str:
+    """A readable file of PEM certificates, checked before any question is asked."""
+    path = Path(text).expanduser()
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"{text}: no such file")
+    if not os.access(path, os.R_OK):
+        raise argparse.ArgumentTypeError(f"{text}: not readable")
+    import ssl
+
+    try:
+        ssl.create_default_context(cafile=str(path))
+    except (ssl.SSLError, ValueError, OSError):
+        raise argparse.ArgumentTypeError(f"{text}: no PEM certificates in it") from None
+    return str(path)
+
+
 def transport_from(args: argparse.Namespace, dest_prefix: str = "") -> Options:
-    """The live-check options those flags give. Raises ValueError on a bad --timeout."""
+    """The live-check options those flags give (argparse has validated them)."""
     from wizard.verify.registry import Options
 
     def get(name: str) -> Any:
         return getattr(args, dest_prefix + name)
 
-    if get("timeout") <= 0:
-        raise ValueError("--timeout must be positive")
     return Options(
         timeout=get("timeout"),
         insecure=frozenset(get("insecure_registry")),

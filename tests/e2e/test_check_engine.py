@@ -279,3 +279,38 @@ def test_progress_hears_each_stage_as_it_is_taken(token_registry) -> None:  # ty
         ("analyse", "resolve", "ping", "token", "manifest"),
     ]
     assert heard[-1] == tuple(s.name for s in result.steps)
+
+
+def test_a_failing_observer_changes_no_verdict(token_registry) -> None:  # type: ignore[no-untyped-def]
+    """A front end that breaks (its app closing, say) stops hearing; the check goes on,
+    and the result it returns keeps no observer."""
+    from wizard.verify.service import CheckItem, CredentialSource, check_one
+
+    push_image(token_registry, "team/app", "1.0", "oci")
+    calls: list[int] = []
+
+    def broken(steps: object) -> None:
+        calls.append(1)
+        raise RuntimeError("the app is gone")
+
+    source = CredentialSource(username=ALICE[0], password=Secret(ALICE[1]))
+    result = check_one(
+        CheckItem(parse_image(token_registry.ref("team/app", "1.0")), source),
+        Options(timeout=5, allowed_realms=realm_of(token_registry)),
+        broken,
+    )
+    assert result.verdict is Verdict.OK, result.detail
+    assert calls == [1]
+    assert type(result.steps) is list and len(result.steps) == 5
+
+
+def test_an_open_registry_skips_the_token_stage(open_registry) -> None:  # type: ignore[no-untyped-def]
+    push_image(open_registry, "team/app", "1.0", "oci")
+    result = check(open_registry.ref("team/app", "1.0"), None)
+    assert result.verdict is Verdict.OK
+    assert [(s.name, s.status.value) for s in result.steps] == [
+        ("resolve", "ok"),
+        ("ping", "ok"),
+        ("token", "skipped"),
+        ("manifest", "ok"),
+    ]

@@ -142,8 +142,10 @@ def test_the_command_line_opens_the_wizard_with_its_transport_flags(
             allowed_realms=frozenset({"10.0.0.5:5001"}),
         )
     ]
-    assert cli.main(["--timeout", "0"]) == 2
-    assert "--timeout must be positive" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["--timeout", "0"])
+    assert refused.value.code == 2
+    assert "--timeout: must be a positive number" in capsys.readouterr().err
     assert len(opened) == 1
     assert Path("config.yaml").read_text() == SAMPLE.read_text()
 

@@ -25,6 +25,5 @@ def test_readme_screenshot_is_the_current_snapshot(shot: str) -> None:
     source = SNAPSHOTS / README_SHOTS[shot]
     assert f"](assets/screenshots/{shot})" in (ROOT / "README.md").read_text()
     assert shown.read_bytes() == source.read_bytes(), (
-        f"the README shows an old screen: cp '{source.relative_to(ROOT)}' "
-        f"{shown.relative_to(ROOT)}"
+        f"the README shows an old screen: cp '{source.relative_to(ROOT)}' {shown.relative_to(ROOT)}"
     )

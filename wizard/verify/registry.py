@@ -245,6 +245,8 @@ async def _flow(
             raise _Stop(Verdict.ERROR, f"unsupported auth scheme {challenge.scheme!r}")
     elif ping.status_code == 401:
         raise _Stop(Verdict.ERROR, "the registry answered 401 without a challenge")
+    else:
+        steps.append(Step("token", StepStatus.SKIPPED, "/v2/ is open: no login asked"))
     await _manifest(ref, client, endpoint, auth_header, result)
 
 

@@ -249,7 +249,9 @@ async def check_many(
         async def one(item: CheckItem) -> CheckResult:
             observer = None if progress is None else partial(progress, item)
             async with gate:
-                return await check_item(item, client, options, cache, observer)
+                result = await check_item(item, client, options, cache, observer)
+            result.steps = list(result.steps)  # the result keeps no observer
+            return result
 
         return list(await asyncio.gather(*(one(i) for i in items)))
 

@@ -66,7 +66,10 @@ class StepLog(list[Step]):
     def append(self, step: Step) -> None:
         super().append(step)
         if self._progress is not None:
-            self._progress(tuple(replace(s) for s in self))
+            try:
+                self._progress(tuple(replace(s) for s in self))
+            except Exception:  # a front end's trouble never changes a verdict
+                self._progress = None
 
 
 @dataclass

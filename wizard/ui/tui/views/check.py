@@ -8,6 +8,7 @@ from typing import Any
 
 from textual import work
 from textual.content import Content
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Static
 from textual.worker import get_current_worker
@@ -22,6 +23,13 @@ from wizard.verify.verdict import Step
 
 
 class CheckView(StepView):
+    class StagesTaken(Message, bubble=False):
+        """The steps the running check has taken so far."""
+
+        def __init__(self, steps: tuple[Step, ...]) -> None:
+            super().__init__()
+            self.steps = steps
+
     def __init__(self, page: Page, flow: Flow) -> None:
         image = flow.image or ""
         super().__init__(page, flow, title="Live check", subtitle=f"Can Baseten pull {image}?")
@@ -51,8 +59,10 @@ class CheckView(StepView):
         worker = get_current_worker()
 
         def progress(steps: tuple[Step, ...]) -> None:
+            # Posted, not called: the check never waits for the screen (a busy UI
+            # thread must not eat into its time limit).
             if not worker.is_cancelled:
-                self.app.call_from_thread(self._progress, steps)
+                self.post_message(self.StagesTaken(steps))
 
         try:
             result = services.run_check(self.flow, progress)
@@ -62,11 +72,12 @@ class CheckView(StepView):
         if not worker.is_cancelled:
             self.app.call_from_thread(self._done, result, error)
 
-    def _progress(self, steps: tuple[Step, ...]) -> None:
-        if self.is_attached:
-            self.query_one(StageList).show(steps)
+    def on_check_view_stages_taken(self, message: StagesTaken) -> None:
+        self.query_one(StageList).show(message.steps)
 
     def _done(self, result: Any, error: str | None) -> None:
+        if not self.is_attached:  # Back came between the check's end and this call
+            return
         self.result = result
         verdict = self.query_one("#verdict", Static)
         notes: list[Note] = []
