@@ -271,3 +271,21 @@ def test_transport_flags_are_refused_before_any_question(
     assert says in r.stderr, r.stderr
     assert "Traceback" not in r.stderr
     assert config.read_text() == SAMPLE
+
+
+def test_a_bad_flag_value_is_refused_before_any_question(config: Path) -> None:
+    """Missing answers would be asked for; a wrong one given as a flag is named at once
+    (not after every other question has been answered)."""
+    r = run(
+        "setup",
+        "--config",
+        str(config),
+        "--image",
+        ECR_IMAGE,
+        "--role-arn",
+        "arn:aws:iam::123:role/x",
+    )  # no --method: the flow would ask for it
+    assert r.returncode == 1
+    assert "--role-arn: " in r.stderr, r.stderr
+    assert "not interactive" not in r.stderr
+    assert config.read_text() == SAMPLE

@@ -434,20 +434,25 @@ def _run_tui(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """No command: the full-screen wizard, on a terminal that can host it."""
     from wizard import report
 
-    if not (sys.stdin.isatty() and sys.stdout.isatty()) or os.environ.get("TERM") == "dumb":
+    if not _full_screen_ok():
         parser.print_help(sys.stderr)
         report.error(
             "the full-screen wizard needs a terminal; use `registry-wizard setup "
             "--plain` for one question at a time, or the setup flags in scripts"
         )
         return EXIT_USAGE
-    options = transport_from(args, "tui_")
     config = args.tui_config
     if args.tui_demo:
         config = report.demo_project() / "config.yaml"
+    from wizard.flow import Flow
     from wizard.ui.tui import run_tui
 
-    return run_tui(config, options)
+    return run_tui(Flow(config, check_options=transport_from(args, "tui_")))
+
+
+def _full_screen_ok() -> bool:
+    """A terminal that can host a full-screen app on both ends."""
+    return sys.stdin.isatty() and sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -504,10 +509,10 @@ def _run_setup(args: argparse.Namespace) -> int:
             provision = _plan_provision(plan, args)
     except SetupError as e:
         if e.exit_code == EXIT_USAGE and not (args.yes or args.dry_run):
-            # Answers are missing: ask for them one at a time (the flags given are kept
-            # as answers), or say which flags a script must pass. The full-screen wizard
-            # is `registry-wizard` with no command.
-            return _run_flow(args, config, interactive)
+            # Answers are missing: ask for them (the flags given are kept as answers)
+            # in the full-screen wizard where the terminal can host it, else one at a
+            # time; without a terminal, say which flags a script must pass.
+            return _run_flow(args, config, interactive, full_screen=_full_screen_ok())
         report.error(e.message)
         return e.exit_code
     return report.finish_setup(plan, dry_run=args.dry_run, yes=args.yes, provision=provision)
@@ -539,7 +544,9 @@ def _flow_presets(args: argparse.Namespace) -> dict[str, str]:
     return presets
 
 
-def _run_flow(args: argparse.Namespace, config: Path, interactive: bool) -> int:
+def _run_flow(
+    args: argparse.Namespace, config: Path, interactive: bool, *, full_screen: bool = False
+) -> int:
     from wizard import report
     from wizard.config.document import ConfigError
     from wizard.flow import Flow
@@ -554,9 +561,21 @@ def _run_flow(args: argparse.Namespace, config: Path, interactive: bool) -> int:
         return EXIT_USAGE
     except ConfigError:
         raise
+    refused = flow.preset_errors()
+    if refused:  # before any question: not after the user has answered them all
+        for message in refused:
+            report.error(message)
+        return EXIT_ERROR  # as setup says of a wrong value when none is missing
     if not interactive:
         report.error(plain.not_interactive_message(flow))
         return EXIT_USAGE
+    if full_screen:
+        from wizard.ui.tui import run_tui
+
+        # The full-screen wizard offers "Create it for me" on its Cloud setup step and
+        # confirms it there: --provision does not skip that.
+        flow.presets.pop("provision", None)
+        return run_tui(flow)
     return plain.run(flow, plain.QuestionaryPrompter(), dry_run=args.dry_run)
 
 

@@ -422,6 +422,22 @@ class Flow:
             return q
         return None
 
+    def preset_errors(self) -> list[str]:
+        """What the questions would refuse of the flags' answers ("--role-arn: ..."), to
+        say before asking anything."""
+        out, seen = [], set()
+        for q in self.questions():
+            seen.add(q.id)
+            value = self.presets.get(q.id)
+            if value and q.validate is not None and (error := q.validate(value)):
+                out.append(f"{q.flag}: {error}")
+        # A method's field whose question waits for a method still to be chosen.
+        for fid, spec in catalog.all_fields().items():
+            value = self.presets.get(fid)
+            if value and fid not in seen and (error := _error(spec.validate)(value)):
+                out.append(f"{spec.flag}: {error}")
+        return out
+
     def answer(self, qid: str, value: str | Secret | bool | None) -> str | None:
         """Record an answer; returns an error message (and records nothing) if invalid."""
         q = next((q for q in self.questions() if q.id == qid), None)

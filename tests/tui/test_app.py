@@ -94,12 +94,12 @@ def test_run_tui_exit_codes_and_message(
 
     (isolated / "config.yaml").write_text(SAMPLE.read_text())
     monkeypatch.setattr(WizardApp, "run", headless("q"))
-    assert run_tui(Path("config.yaml")) == 2
+    assert run_tui(Flow(Path("config.yaml"))) == 2
     assert capsys.readouterr().err.strip() == "No changes were made."
     monkeypatch.setattr(
         WizardApp, "run", headless("enter", "enter", "enter", "enter", "enter", "q")
     )
-    assert run_tui(Path("config.yaml")) == 0
+    assert run_tui(Flow(Path("config.yaml"))) == 0
     assert "No changes" not in capsys.readouterr().err
     assert "DOCKER_REGISTRY_ghcr.io: null" in Path("config.yaml").read_text()
 
@@ -148,6 +148,54 @@ def test_the_command_line_opens_the_wizard_with_its_transport_flags(
     assert "--timeout: must be a positive number" in capsys.readouterr().err
     assert len(opened) == 1
     assert Path("config.yaml").read_text() == SAMPLE.read_text()
+
+
+def test_setup_with_missing_answers_opens_the_wizard_with_the_flags_as_answers(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`setup --image ... --registry ghcr` on a terminal: the full-screen wizard opens on
+    the first question the flags leave open; with TERM=dumb, the plain flow instead."""
+    import sys
+
+    from wizard import cli
+    from wizard.ui import plain
+
+    (isolated / "config.yaml").write_text("model_name: ranker\n")
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    first: list[tuple[PageKind | None, dict[str, str]]] = []
+
+    def run(self: WizardApp) -> Any:
+        async def look_then_quit(pilot: Any) -> None:
+            await settle(pilot)
+            first.append((kind(self), dict(self.flow.presets)))
+            await press(pilot, "q")
+
+        return App.run(self, headless=True, auto_pilot=look_then_quit)
+
+    monkeypatch.setattr(WizardApp, "run", run)
+    argv = ["setup", "--image", "ghcr.io/acme/llm:1.2", "--registry", "ghcr", "--provision"]
+    assert cli.main(argv) == 2
+    assert first == [
+        (PageKind.CLOUD, {"image": "ghcr.io/acme/llm:1.2", "registry": "ghcr"}),
+    ]
+    assert "No changes were made." in capsys.readouterr().err
+    assert Path("config.yaml").read_text() == "model_name: ranker\n"
+
+    asked: list[str] = []
+
+    class Refuse(plain.QuestionaryPrompter):
+        def _ask(self, q: Any) -> Any:
+            asked.append(q.id)
+            raise KeyboardInterrupt
+
+        choice = text = confirm = secret = _ask
+
+    monkeypatch.setattr(plain, "QuestionaryPrompter", Refuse)
+    monkeypatch.setenv("TERM", "dumb")
+    assert cli.main(argv) == 2
+    assert asked == ["username"] and len(first) == 1  # one question at a time
 
 
 async def test_escape_and_the_step_list_go_back(make_app: AppFactory) -> None:
