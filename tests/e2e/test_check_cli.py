@@ -320,16 +320,27 @@ def test_a_base64_key_file_is_explained(tmp_path: Path) -> None:
 
 
 def _ecr_like_password(expiration: int) -> str:
-    inner = {"payload": "opaque", "datakey": "opaque", "version": "2", "type": "DATA_KEY",
-             "expiration": expiration}
+    inner = {
+        "payload": "opaque",
+        "datakey": "opaque",
+        "version": "2",
+        "type": "DATA_KEY",
+        "expiration": expiration,
+    }
     return base64.b64encode(json.dumps(inner).encode()).decode()
 
 
 def test_an_expired_ecr_token_is_caught_before_any_request() -> None:
     value = base64.b64encode(f"AWS:{_ecr_like_password(1_600_000_000)}".encode()).decode()
-    r = run_check("--image", f"{ECR_HOST}/team/app:1.0", "--secret-stdin", "--format", "json",
-                  stdin=value, env={"REGISTRY_WIZARD_ENDPOINTS": json.dumps(
-                      {ECR_HOST: "http://127.0.0.1:9"})})
+    r = run_check(
+        "--image",
+        f"{ECR_HOST}/team/app:1.0",
+        "--secret-stdin",
+        "--format",
+        "json",
+        stdin=value,
+        env={"REGISTRY_WIZARD_ENDPOINTS": json.dumps({ECR_HOST: "http://127.0.0.1:9"})},
+    )
     assert r.returncode == 4, r.stdout + r.stderr
     data = json.loads(r.stdout)
     assert data["verdict"] == "expired"
@@ -343,7 +354,15 @@ def test_a_rate_limited_token_service(token_registry) -> None:  # type: ignore[n
     push_image(token_registry, "team/app", "1.0", "oci")
     token_registry.token_server.force_response(429, headers={"Retry-After": "7"})
     realm = urlsplit(token_registry.token_server.url).netloc
-    r = run_check("--image", token_registry.ref("team/app", "1.0"), "--allow-realm", realm,
-                  "--username", "alice", "--password-stdin", stdin="alice-password")
+    r = run_check(
+        "--image",
+        token_registry.ref("team/app", "1.0"),
+        "--allow-realm",
+        realm,
+        "--username",
+        "alice",
+        "--password-stdin",
+        stdin="alice-password",
+    )
     assert r.returncode == 1
     assert "rate_limited" in r.stdout and "retry after 7" in r.stdout

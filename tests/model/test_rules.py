@@ -222,8 +222,17 @@ def test_missing_registry_is_a_warning_naming_the_host() -> None:
     assert ECR in finding.fix
 
 
-@pytest.mark.parametrize("value", ["null", "your-hf-access-token", "ENTER HF ACCESS TOKEN HERE",
-                                   "<token>", "${HF_TOKEN}", "set token in baseten workspace"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "null",
+        "your-hf-access-token",
+        "ENTER HF ACCESS TOKEN HERE",
+        "<token>",
+        "${HF_TOKEN}",
+        "set token in baseten workspace",
+    ],
+)
 def test_placeholder_secret_values_are_warnings_not_leaks(value: str) -> None:
     (finding,) = check({"secrets": {"hf_access_token": value}})
     assert finding.rule == "secret-placeholder-value"

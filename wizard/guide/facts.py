@@ -24,11 +24,20 @@ class BasetenFacts:
     external_id: str | None = None  # sts:ExternalId Baseten presents for the org
 
 
-def subject(org_id: str, team_id: str, *, model: str = "*", deployment: str = "*",
-            environment: str = "*", workload_type: str = PULL_WORKLOAD_TYPE) -> str:
+def subject(
+    org_id: str,
+    team_id: str,
+    *,
+    model: str = "*",
+    deployment: str = "*",
+    environment: str = "*",
+    workload_type: str = PULL_WORKLOAD_TYPE,
+) -> str:
     """A Baseten OIDC subject: v=1:org=..:team=..:model=..:deployment=..:environment=..:type=.."""
-    return (f"v=1:org={org_id}:team={team_id}:model={model}:deployment={deployment}"
-            f":environment={environment}:type={workload_type}")
+    return (
+        f"v=1:org={org_id}:team={team_id}:model={model}:deployment={deployment}"
+        f":environment={environment}:type={workload_type}"
+    )
 
 
 class ItemStatus(str, Enum):
@@ -47,8 +56,12 @@ class SetupItem:
     fix: str = ""
 
     def to_json(self) -> dict[str, str]:
-        return {"id": self.id, "status": self.status.value, "message": self.message,
-                "fix": self.fix}
+        return {
+            "id": self.id,
+            "status": self.status.value,
+            "message": self.message,
+            "fix": self.fix,
+        }
 
 
 def exit_code(items: list[SetupItem]) -> int:
