@@ -289,3 +289,21 @@ def test_a_bad_flag_value_is_refused_before_any_question(config: Path) -> None:
     assert "--role-arn: " in r.stderr, r.stderr
     assert "not interactive" not in r.stderr
     assert config.read_text() == SAMPLE
+
+
+def test_a_flag_the_method_does_not_take_is_an_error_not_a_question(config: Path) -> None:
+    """GHCR has one method (token), which takes no --role-arn: that is a mistake to name,
+    not a missing answer to ask for (it used to open the questions and drop the flag)."""
+    r = run(
+        "setup",
+        "--config",
+        str(config),
+        "--image",
+        "ghcr.io/acme/app:1",
+        "--role-arn",
+        ROLE,
+    )
+    assert r.returncode == 2
+    assert "--role-arn does not apply to --method token" in r.stderr, r.stderr
+    assert "not interactive" not in r.stderr
+    assert config.read_text() == SAMPLE

@@ -336,3 +336,56 @@ def test_real_questionary_prompts_over_pipe_input(tmp_path: Path) -> None:
         code = plain.run(Flow(config), prompter)
     assert code == 0
     assert "DOCKER_REGISTRY_ghcr.io: null" in config.read_text()
+
+
+def test_a_flag_that_does_not_fit_the_image_is_asked_again_saying_why(tmp_path: Path) -> None:
+    """Flags given before the image is known (typed later in the wizard): a --method the
+    registry does not offer, a --registry the image contradicts, a --region the ECR host
+    contradicts. Each question is asked after all, with the reason; nothing is written
+    that the flags got wrong."""
+    config = tmp_path / "config.yaml"
+    config.write_text("model_name: m\n")
+
+    def walk(presets: dict[str, str], image: str) -> tuple[Flow, Question]:
+        flow = Flow(config, presets=presets)
+        assert flow.preset_errors() == []  # nothing to judge before the image
+        q = flow.next()
+        assert q is not None and q.id == "image"
+        assert flow.answer("image", image) is None
+        for _ in range(20):
+            q = flow.next()
+            assert q is not None, "every question answered: the wrong flag went unnoticed"
+            if flow.preset_error(q) is not None:
+                return flow, q
+            assert flow.answer(q.id, {"role-arn": ROLE}.get(q.id, q.default)) is None, q.id
+        raise AssertionError("the flow did not stop at the wrong flag")
+
+    flow, q = walk({"method": "oidc"}, "ghcr.io/acme/app:1")
+    assert q.id == "method"
+    assert flow.preset_error(q) == "--method oidc does not fit here: choose one of token"
+    assert flow.answer("method", "token") is None
+    assert flow.method is not None and flow.method.id == "token"
+
+    flow, q = walk({"registry": "ecr"}, "ghcr.io/acme/app:1")
+    assert q.id == "registry"
+    assert "ghcr.io is GitHub Container Registry (ghcr)" in (flow.preset_error(q) or "")
+
+    flow, q = walk({"method": "oidc", "region": "us-west-2"}, f"{ECR}/team/app:1")
+    assert q.id == "region"
+    assert "--region us-west-2 does not match the repository's region us-east-1" in (
+        flow.preset_error(q) or ""
+    )
+    assert flow.answer("region", "") is None  # Enter takes the image's region
+    assert flow.value("region") == "us-east-1"
+
+
+def test_wrong_flags_are_named_before_any_question_once_the_image_is_known(
+    tmp_path: Path,
+) -> None:
+    flow = Flow(
+        tmp_path / "config.yaml",
+        presets={"image": f"{ECR}/team/app:1", "method": "oidc", "region": "us-west-2"},
+    )
+    assert [e.split(" does")[0] for e in flow.preset_errors()] == ["--region: --region us-west-2"]
+    flow = Flow(tmp_path / "config.yaml", presets={"image": "ghcr.io/a/b:1", "method": "iam"})
+    assert flow.preset_errors() == ["--method iam does not fit here: choose one of token"]

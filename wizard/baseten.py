@@ -433,3 +433,36 @@ def set_secret(
             f"store secret {name!r}",
             json={"name": name, "value": value.reveal()},
         )
+
+
+@dataclass
+class StoredSecret:
+    """What storing the registry secret came to: the name Baseten now lists, or why not
+    (`failed`: Baseten was asked and refused or does not list it)."""
+
+    name: str | None
+    problem: str = ""
+    failed: bool = False
+
+
+def store_registry_secret(name: str, username: str, token: Secret | None) -> StoredSecret:
+    """Store `DOCKER_REGISTRY_<host>` = base64(username:token) with the user's Baseten key,
+    for the wizards' "store the secret" answer. Never stores a half-empty credential: a
+    skipped live check leaves no token to store."""
+    from wizard.verify.analyze import encode_registry_secret
+
+    found = find_api_key()
+    if found is None or not token or not username:
+        return StoredSecret(
+            None,
+            "the secret was not stored: it needs the username and token of the live check "
+            "and a Baseten API key (BASETEN_API_KEY or `truss login`)",
+        )
+    try:
+        set_secret(found[0], name, encode_registry_secret(username, token))
+        listed = name in list_secrets(found[0])
+    except BasetenError as e:
+        return StoredSecret(None, f"the secret was not stored: {e}", failed=True)
+    if not listed:
+        return StoredSecret(None, f"Baseten accepted {name} but does not list it", failed=True)
+    return StoredSecret(name)

@@ -508,7 +508,7 @@ def _run_setup(args: argparse.Namespace) -> int:
         if args.provision:
             provision = _plan_provision(plan, args)
     except SetupError as e:
-        if e.exit_code == EXIT_USAGE and not (args.yes or args.dry_run):
+        if e.missing and not (args.yes or args.dry_run):
             # Answers are missing: ask for them (the flags given are kept as answers)
             # in the full-screen wizard where the terminal can host it, else one at a
             # time; without a terminal, say which flags a script must pass.
@@ -553,7 +553,12 @@ def _run_flow(
     from wizard.ui import plain
 
     try:
-        flow = Flow(config, presets=_flow_presets(args), check_options=transport_from(args))
+        flow = Flow(
+            config,
+            presets=_flow_presets(args),
+            check_options=transport_from(args),
+            aws_profile=args.aws_profile,
+        )
         if args.token_stdin:
             flow.secrets["token"] = _read_stdin_secret("--token-stdin", strip_newline=True)  # type: ignore[assignment]
     except _Usage as e:

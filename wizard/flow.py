@@ -95,6 +95,7 @@ class Flow:
     doc: ConfigDocument | None = None
     check_result: Any = None
     check_options: Options | None = None  # how the live check reaches registries
+    aws_profile: str | None = None  # for the cloud check and provisioning (--aws-profile)
     _facts: Any = None
     # The guide for each set of answers: questions() runs on every next()/answer(), and
     # building a guide reads config.yaml and renders templates (~16 ms).
@@ -107,9 +108,11 @@ class Flow:
     # -- state ------------------------------------------------------------------------
 
     def value(self, qid: str) -> str | None:
-        if qid in self.presets:
-            return self.presets[qid]
-        return self.answers.get(qid)
+        """The answer to a question: the user's, else the flag's. (A flag is answered
+        only when it does not fit, see `preset_error`; then the user's answer wins.)"""
+        if qid in self.answers:
+            return self.answers[qid]
+        return self.presets.get(qid)
 
     @property
     def image(self) -> str | None:
@@ -161,7 +164,7 @@ class Flow:
         if reg is None or ref is None:
             return qs
         qs.append(self._registry_question(reg, ref))
-        if len(reg.methods) > 1:
+        if len(reg.methods) > 1 or "method" in self.presets:  # a --method to check
             qs.append(self._method_question(reg, ref))
         method = self.method
         if method is None:
@@ -169,7 +172,9 @@ class Flow:
         qs += [
             self._field_question(f, method, ref)
             for f in method.fields
-            if not (f.from_image and f.default and f.default(ref, self.info))
+            # the image gives it (the ECR region), unless a flag says otherwise
+            if f.id in self.presets
+            or not (f.from_image and f.default and f.default(ref, self.info))
         ]  # type: ignore[arg-type]
         qs += self._fact_questions(method)
         qs.append(Question("guide", Kind.INFO, "Cloud-side setup", help=self._guide_help()))
@@ -410,17 +415,32 @@ class Flow:
 
     # -- driving ----------------------------------------------------------------------
 
+    def answered(self, q: Question) -> bool:
+        """Needs `q` no asking? Answered, given by a flag that fits, or (info) shown."""
+        if q.id in self.answers:
+            return True
+        if q.id in self.presets:
+            return self.preset_error(q) is None
+        if q.kind is Kind.SECRET:
+            return q.id in self.secrets
+        return q.kind is Kind.INFO and q.id in self.shown
+
+    def preset_error(self, q: Question) -> str | None:
+        """Why the flag's answer to `q` does not fit (a --method the image's registry does
+        not offer, a --region the ECR host contradicts): then `q` is asked after all."""
+        value = self.presets.get(q.id)
+        if not value or q.kind is Kind.INFO or q.id in self.answers:
+            return None
+        if q.choices and value not in {c.value for c in q.choices}:
+            return f"{q.flag} {value} does not fit here: choose one of " + ", ".join(
+                c.value for c in q.choices
+            )
+        error = q.validate(value) if q.validate is not None else None
+        return f"{q.flag}: {error}" if error else None
+
     def next(self) -> Question | None:
         """The next question to show, or None when every question has an answer."""
-        for q in self.questions():
-            if q.id in self.presets or q.id in self.answers:
-                continue
-            if q.kind is Kind.SECRET and q.id in self.secrets:
-                continue
-            if q.kind is Kind.INFO and q.id in self.shown:
-                continue
-            return q
-        return None
+        return next((q for q in self.questions() if not self.answered(q)), None)
 
     def preset_errors(self) -> list[str]:
         """What the questions would refuse of the flags' answers ("--role-arn: ..."), to
@@ -428,9 +448,8 @@ class Flow:
         out, seen = [], set()
         for q in self.questions():
             seen.add(q.id)
-            value = self.presets.get(q.id)
-            if value and q.validate is not None and (error := q.validate(value)):
-                out.append(f"{q.flag}: {error}")
+            if error := self.preset_error(q):
+                out.append(error)
         # A method's field whose question waits for a method still to be chosen.
         for fid, spec in catalog.all_fields().items():
             value = self.presets.get(fid)

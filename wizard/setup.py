@@ -19,10 +19,14 @@ EXIT_USAGE = 2
 
 
 class SetupError(Exception):
-    def __init__(self, message: str, exit_code: int = EXIT_INVALID) -> None:
+    def __init__(
+        self, message: str, exit_code: int = EXIT_INVALID, *, missing: bool = False
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.exit_code = exit_code
+        # An answer is missing (not wrong): an interactive front end can ask for it.
+        self.missing = missing
 
 
 @dataclass
@@ -94,6 +98,7 @@ def resolve_image(req: SetupRequest, doc: ConfigDocument) -> tuple[str, ImageRef
         raise SetupError(
             f"{doc.path} has no base_image.image: pass --image, e.g. --image ghcr.io/acme/app:1.0",
             EXIT_USAGE,
+            missing=True,
         )
     try:
         return image, parse_image(image.strip())
@@ -135,6 +140,7 @@ def resolve_method(
             f"{m.id}" + (" (recommended)" if i == 0 else "") for i, m in enumerate(reg.methods)
         ),
         EXIT_USAGE,
+        missing=True,
     )
 
 
@@ -177,7 +183,9 @@ def resolve_values(
             missing.append(f"{f.flag} ({f.label}: {f.help})")
     if missing:
         raise SetupError(
-            "missing values for --method " + method.id + ":\n  " + "\n  ".join(missing), EXIT_USAGE
+            "missing values for --method " + method.id + ":\n  " + "\n  ".join(missing),
+            EXIT_USAGE,
+            missing=True,
         )
     return values
 

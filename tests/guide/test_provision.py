@@ -347,7 +347,8 @@ def test_the_plain_flow_provisions_with_the_ids_the_user_typed(
     aws: MotoServer, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No Baseten key: the org and team IDs typed at the prompts are the ones the
-    created trust policy names (they once reached the guide but not provisioning)."""
+    created trust policy names (they once reached the guide but not provisioning), and
+    setup's --aws-profile is the account it works in."""
     from tests.test_flow import ScriptedPrompter
     from wizard.flow import Flow
     from wizard.ui import plain
@@ -356,6 +357,12 @@ def test_the_plain_flow_provisions_with_the_ids_the_user_typed(
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("USER_TRUSSRC_PATH", str(tmp_path / "no-trussrc"))
     push_image()
+    # Only --aws-profile acme has credentials: provisioning must use it.
+    credentials = tmp_path / "credentials"
+    credentials.write_text("[acme]\naws_access_key_id = testing\naws_secret_access_key = x\n")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     config = tmp_path / "config.yaml"
     config.write_text("model_name: ranker\n")
     image = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{REPOSITORY}:{TAG}"
@@ -371,7 +378,7 @@ def test_the_plain_flow_provisions_with_the_ids_the_user_typed(
             ("yes", True),
         ]
     )
-    assert plain.run(Flow(config), prompter) == 0, prompter.errors
+    assert plain.run(Flow(config, aws_profile="acme"), prompter) == 0, prompter.errors
     assert not prompter.script
     trust = json.dumps(
         client("iam").get_role(RoleName=ROLE_NAME)["Role"]["AssumeRolePolicyDocument"]

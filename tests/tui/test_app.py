@@ -153,7 +153,7 @@ def test_the_command_line_opens_the_wizard_with_its_transport_flags(
 def test_setup_with_missing_answers_opens_the_wizard_with_the_flags_as_answers(
     isolated: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`setup --image ... --registry ghcr` on a terminal: the full-screen wizard opens on
+    """`setup --image ... --method oidc` on a terminal: the full-screen wizard opens on
     the first question the flags leave open; with TERM=dumb, the plain flow instead."""
     import sys
 
@@ -170,16 +170,15 @@ def test_setup_with_missing_answers_opens_the_wizard_with_the_flags_as_answers(
         async def look_then_quit(pilot: Any) -> None:
             await settle(pilot)
             first.append((kind(self), dict(self.flow.presets)))
-            await press(pilot, "q")
+            await press(pilot, "ctrl+c")  # q would be typed into the focused input
 
         return App.run(self, headless=True, auto_pilot=look_then_quit)
 
     monkeypatch.setattr(WizardApp, "run", run)
-    argv = ["setup", "--image", "ghcr.io/acme/llm:1.2", "--registry", "ghcr", "--provision"]
-    assert cli.main(argv) == 2
-    assert first == [
-        (PageKind.CLOUD, {"image": "ghcr.io/acme/llm:1.2", "registry": "ghcr"}),
-    ]
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:1.0"
+    argv = ["setup", "--image", image, "--registry", "ecr", "--method", "oidc", "--provision"]
+    assert cli.main(argv) == 2  # no --role-arn: asked first
+    assert first == [(PageKind.FIELDS, {"image": image, "registry": "ecr", "method": "oidc"})]
     assert "No changes were made." in capsys.readouterr().err
     assert Path("config.yaml").read_text() == "model_name: ranker\n"
 
@@ -195,7 +194,7 @@ def test_setup_with_missing_answers_opens_the_wizard_with_the_flags_as_answers(
     monkeypatch.setattr(plain, "QuestionaryPrompter", Refuse)
     monkeypatch.setenv("TERM", "dumb")
     assert cli.main(argv) == 2
-    assert asked == ["username"] and len(first) == 1  # one question at a time
+    assert asked == ["role-arn"] and len(first) == 1  # one question at a time
 
 
 async def test_escape_and_the_step_list_go_back(make_app: AppFactory) -> None:
@@ -568,3 +567,61 @@ async def test_the_stage_list_stops_spinning_at_a_failed_step() -> None:
         stages.show([Step("resolve", StepStatus.OK), Step("connect", StepStatus.FAILED, "refused")])
         assert stages.pending == ()
         assert "✗ connect" in str(stages.render()) and "…" not in str(stages.render())
+
+
+async def test_flags_as_answers_on_the_credentials_and_review_steps(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`setup --username octocat --store-secret` with the rest missing: the Credentials
+    step asks only for the token (and checks it against the flag's username); Review says
+    the secret will be stored; a skipped check stores nothing (never base64(":"))."""
+    checked: list[tuple[str | None, str]] = []
+
+    def fake_check(flow: Flow, progress: Progress | None = None) -> CheckResult:
+        checked.append((flow.value("username"), flow.secrets["token"].reveal()))
+        return ok_result(flow)
+
+    monkeypatch.setattr(services, "run_check", fake_check)
+    with BasetenStandIn() as baseten:
+        for name, value in baseten.env(with_key=True).items():
+            monkeypatch.setenv(name, value)
+        for skip in (True, False):  # skipped first: then nothing is stored yet
+            app = make_app(SAMPLE.read_text())
+            app.flow.presets.update({"username": "octocat", "store-secret": "yes"})
+            async with app.run_test(size=(100, 32)) as pilot:
+                await settle(pilot)
+                await press(pilot, "enter", "enter")
+                assert kind(app) is PageKind.CREDENTIALS
+                assert not app.query("#input-username")
+                if skip:
+                    await pilot.click("#skip")
+                    await settle(pilot)
+                else:
+                    await type_text(pilot, "github_pat_11ABC")  # analysed with octocat
+                    assert "fine-grained" in str(current(app).query_one("#findings").render())
+                    await press(pilot, "ctrl+u")
+                    await type_text(pilot, PAT)
+                    await press(pilot, "enter", "enter")  # the check, then Continue
+                assert kind(app) is PageKind.REVIEW
+                if not skip:
+                    assert "stores the secret in Baseten" in str(
+                        app.query_one(".findings").render()
+                    )
+                await press(pilot, "enter")
+                assert kind(app) is PageKind.DONE and app.outcome is not None
+                if skip:
+                    assert app.outcome.stored == [] and "not stored" in app.outcome.store_note
+                    assert baseten.secrets == {}
+                else:
+                    assert app.outcome.stored == ["DOCKER_REGISTRY_ghcr.io"]
+        stored = baseten.secrets["DOCKER_REGISTRY_ghcr.io"]
+    assert checked == [("octocat", PAT)]
+    assert base64.b64decode(stored).decode() == f"octocat:{PAT}"
+
+
+def test_current_setup_shows_the_file_not_the_flags(isolated: Path) -> None:
+    (isolated / "config.yaml").write_text(FIXTURE.read_text())
+    flow = Flow(Path("config.yaml"), presets={"image": "ghcr.io/acme/other:2"})
+    shown = services.current_setup(flow)
+    assert shown is not None and shown.image != "ghcr.io/acme/other:2"
+    assert shown.image and shown.image in FIXTURE.read_text()

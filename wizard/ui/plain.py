@@ -128,10 +128,15 @@ def _present(flow: Flow, q: Question, prompter: Prompter) -> Any:
 
 def drive(flow: Flow, prompter: Prompter) -> None:
     """Ask until every question has an answer. Raises KeyboardInterrupt on Ctrl-C."""
+    told: set[str] = set()
     for _ in range(500):  # a safety bound: a flow has a few dozen questions at most
         q = flow.next()
         if q is None:
             return
+        mismatch = flow.preset_error(q)  # a flag that does not fit: asked after all
+        if mismatch and q.id not in told:
+            told.add(q.id)
+            prompter.error(mismatch)
         try:
             value = _present(flow, q, prompter)
         except Back:
@@ -172,7 +177,7 @@ def finish(flow: Flow, *, dry_run: bool) -> int:
         from wizard.guide.service import provision_plan
 
         try:
-            provision = provision_plan(flow.guide_context(plan))
+            provision = provision_plan(flow.guide_context(plan), profile=flow.aws_profile)
         except (SetupError, ProvisionError, ValueError) as e:
             report.error(getattr(e, "message", str(e)))
             return EXIT_ERROR
@@ -186,24 +191,22 @@ def finish(flow: Flow, *, dry_run: bool) -> int:
 
 def _store_secret(flow: Flow, plan: Any) -> int:
     from wizard import report
-    from wizard.baseten import BasetenError, find_api_key, list_secrets, set_secret
-    from wizard.verify.analyze import encode_registry_secret
+    from wizard.baseten import store_registry_secret
 
-    found = find_api_key()
-    token = flow.secrets.get("token")
-    if found is None or token is None or not plan.method.is_token:
-        report.warn("the secret was not stored: it needs a token method and a Baseten API key")
+    if not plan.method.is_token:
+        report.warn("the secret was not stored: only token methods have a registry secret")
         return EXIT_OK
-    name = plan.target.secrets[0]
-    value = encode_registry_secret(flow.value("username") or "", token)
-    try:
-        set_secret(found[0], name, value)
-        stored = name in list_secrets(found[0])
-    except BasetenError as e:
-        report.error(str(e))
+    result = store_registry_secret(
+        plan.target.secrets[0], flow.value("username") or "", flow.secrets.get("token")
+    )
+    if result.name is not None:
+        report.info(f"stored in Baseten: {result.name}")
+        return EXIT_OK
+    if result.failed:
+        report.error(result.problem)
         return EXIT_ERROR
-    report.info(f"stored in Baseten: {name}" if stored else f"Baseten did not list {name}")
-    return EXIT_OK if stored else EXIT_ERROR
+    report.warn(result.problem)
+    return EXIT_OK
 
 
 def not_interactive_message(flow: Flow) -> str:

@@ -115,6 +115,8 @@ class WizardApp(App[int]):
         if page.step < Step.CLOUD:
             self.provision_plan = None  # planned for values that may change now
         if page.kind is PageKind.DONE and self.outcome is None:
+            if self.flow.value("yes") != "yes":  # never write what was not reviewed
+                raise RuntimeError("the wizard reached Done without the Review step's Write")
             self._write()
             return
         await self._mount(self._view_for(page))

@@ -128,21 +128,12 @@ class Navigator:
 
     # -- pages ---------------------------------------------------------------------------
 
-    def _answered(self, q: Question) -> bool:
-        """The flow's own rule (`Flow.next`) for a question that needs no page."""
-        f = self.flow
-        if q.id in f.presets or q.id in f.answers:
-            return True
-        if q.kind is Kind.SECRET and q.id in f.secrets:
-            return True
-        return q.kind is Kind.INFO and q.id in f.shown
-
     def page(self) -> Page:
         if self.showing_current:
             return Page(PageKind.CURRENT, Step.REGISTRY)
         # One questions() per page: the flow builds the guide each time it lists them.
         questions = self._questions = self.flow.questions()
-        pending = [q for q in questions if not self._answered(q)]  # Flow.next(), in full
+        pending = [q for q in questions if not self.flow.answered(q)]  # Flow.next(), in full
         if not pending:
             return Page(PageKind.DONE, Step.DONE)
         q = pending[0]
@@ -158,7 +149,9 @@ class Navigator:
             if step_of(later.id) is not step_of(q.id) or not _belongs(q, later):
                 break
             group.append(later)
-        return Page(_kind(q, group), step_of(q.id), group)
+        # A flag that does not fit: its question is asked, saying why.
+        errors = {x.id: e for x in group if (e := self.flow.preset_error(x))}
+        return Page(_kind(q, group), step_of(q.id), group, errors)
 
     # -- moving --------------------------------------------------------------------------
 

@@ -58,14 +58,14 @@ def cloud_items(flow: Flow) -> list[SetupItem]:
     """`registry-wizard check` on a keyless config: the cloud side, item by item."""
     from wizard.guide import service
 
-    return service.cloud_check(guide_context(flow))
+    return service.cloud_check(guide_context(flow), profile=flow.aws_profile)
 
 
 def plan_provision(flow: Flow) -> ProvisionPlan:
     """What "Create it for me" would create, read from the AWS account now."""
     from wizard.guide import service
 
-    return service.provision_plan(guide_context(flow))  # type: ignore[return-value]
+    return service.provision_plan(guide_context(flow), profile=flow.aws_profile)  # type: ignore[return-value]
 
 
 def docker_credential(flow: Flow) -> DockerCredential | None:
@@ -138,10 +138,18 @@ def current_setup(flow: Flow) -> CurrentSetup | None:
     doc = flow.doc
     if doc is None or doc.root is None:
         return None
-    reg, ref = flow.registry, flow.ref
-    method = current_method(doc, reg, ref) if reg is not None and ref is not None else None
+    from wizard.model import catalog
+    from wizard.model.image import ImageRefError, detect_registry, parse_image
+
     base = doc.section("base_image")
     auth = base.get("docker_auth") if isinstance(base, dict) else None
+    image = base.get("image") if isinstance(base, dict) else None  # the file's, not --image's
+    try:
+        ref = parse_image(image) if isinstance(image, str) and image else None
+    except ImageRefError:
+        ref = None
+    reg = catalog.registry(detect_registry(ref).kind.value) if ref is not None else None
+    method = current_method(doc, reg, ref) if reg is not None and ref is not None else None
     if method is None and auth is None:
         return None
     values = (
@@ -161,7 +169,7 @@ def current_setup(flow: Flow) -> CurrentSetup | None:
     if shown_method is None and isinstance(auth, dict):
         shown_method = str(auth.get("auth_method") or "docker_auth without auth_method")
     return CurrentSetup(
-        image=flow.image,
+        image=image if isinstance(image, str) else None,
         registry=reg.label if reg is not None else None,
         method=shown_method,
         values=values,
@@ -267,28 +275,18 @@ def finish(
 
 def _store_secret(flow: Flow, plan: SetupPlan, outcome: Outcome) -> None:
     """`plain._store_secret`, reporting into the outcome instead of the terminal."""
-    from wizard.baseten import BasetenError, find_api_key, list_secrets, set_secret
-    from wizard.verify.analyze import encode_registry_secret
+    from wizard.baseten import store_registry_secret
 
-    found = find_api_key()
-    token = flow.secrets.get("token")
-    if found is None or token is None or not plan.method.is_token:
-        outcome.store_note = (
-            "the secret was not stored: it needs a token method and a Baseten API key "
-            "(BASETEN_API_KEY or `truss login`)"
-        )
+    if not plan.method.is_token:
+        outcome.store_note = "the secret was not stored: only token methods have one"
         return
-    name = plan.target.secrets[0]
-    try:
-        set_secret(found[0], name, encode_registry_secret(flow.value("username") or "", token))
-        stored = name in list_secrets(found[0])
-    except BasetenError as e:
-        outcome.store_note = f"the secret was not stored: {e}"
-        return
-    if stored:
-        outcome.stored.append(name)
+    result = store_registry_secret(
+        plan.target.secrets[0], flow.value("username") or "", flow.secrets.get("token")
+    )
+    if result.name is not None:
+        outcome.stored.append(result.name)
     else:
-        outcome.store_note = f"Baseten accepted {name} but does not list it"
+        outcome.store_note = result.problem
 
 
 def describe_change(diff: str) -> list[str]:

@@ -85,6 +85,8 @@ class CredentialsView(FieldsView):
             self.app.call_from_thread(self._offer, found)
 
     def _offer(self, found: Any) -> None:
+        if not self.query("#input-username") and found.username != self._username():
+            return  # --username names another account than docker login's
         self.found = found
         registry = self.flow.ref.registry if self.flow.ref else "this registry"
         self.query_one("#docker-login-text", Static).update(
@@ -97,10 +99,16 @@ class CredentialsView(FieldsView):
         )
         self.query_one("#docker-login").add_class("-shown")
 
+    def _username(self) -> str:
+        """The username field's text, or `--username`'s when the flag answered it."""
+        field = self.query("#input-username").results(Input)
+        return next((i.value for i in field), self.flow.value("username") or "")
+
     def use_docker_login(self) -> None:
         if self.found is None:
             return
-        self.query_one("#input-username", Input).value = self.found.username
+        for field in self.query("#input-username").results(Input):
+            field.value = self.found.username
         self.query_one("#input-token", Input).value = self.found.password.reveal()
         self.query_one("#docker-login").remove_class("-shown")
         self.query_one("#continue").focus()
@@ -113,9 +121,8 @@ class CredentialsView(FieldsView):
         event.stop()
         findings = self.query_one("#findings", NoteList)
         if self.has_token:
-            username = self.query_one("#input-username", Input).value
             result = services.credential_findings(
-                self.flow, username, Secret(self.query_one("#input-token", Input).value)
+                self.flow, self._username(), Secret(self.query_one("#input-token", Input).value)
             )
         elif self.page.question("key-file") is not None:
             result = services.key_file_findings(self.query_one("#input-key-file", Input).value)

@@ -55,6 +55,8 @@ class ReviewView(StepView):
                     + "; ".join(s.description for s in self.provision.steps),
                 )
             )
+        if self.flow.presets.get("store-secret") == "yes":
+            notes.append(Note("info", "--store-secret: writing also stores the secret in Baseten"))
         if notes:
             yield NoteList(notes, classes="findings")
         store = self.page.question("store-secret")
