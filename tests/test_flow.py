@@ -386,6 +386,38 @@ def test_wrong_flags_are_named_before_any_question_once_the_image_is_known(
         tmp_path / "config.yaml",
         presets={"image": f"{ECR}/team/app:1", "method": "oidc", "region": "us-west-2"},
     )
-    assert [e.split(" does")[0] for e in flow.preset_errors()] == ["--region: --region us-west-2"]
+    assert [e.split(" does")[0] for e in flow.preset_errors()] == ["--region us-west-2"]
     flow = Flow(tmp_path / "config.yaml", presets={"image": "ghcr.io/a/b:1", "method": "iam"})
     assert flow.preset_errors() == ["--method iam does not fit here: choose one of token"]
+
+
+def test_review_names_method_flags_the_chosen_method_does_not_take(tmp_path: Path) -> None:
+    """--role-arn given, then a GHCR image typed: token takes no role; the flag is not
+    written, and Review says so rather than dropping it unseen."""
+    flow = Flow(tmp_path / "config.yaml", presets={"role-arn": ROLE, "yes": "yes"})
+    flow.answer("image", "ghcr.io/acme/app:1")
+    flow.answer("registry", "ghcr")
+    diff, warnings = flow.review()
+    assert "role" not in diff
+    assert warnings == ["--role-arn not used: --method token does not take it"]
+
+
+def test_the_image_region_is_the_default_over_a_stale_one_in_the_file(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "base_image:\n"
+        "  image: 123456789012.dkr.ecr.us-west-2.amazonaws.com/team/app:1\n"
+        "  docker_auth:\n"
+        "    auth_method: AWS_OIDC\n"
+        f"    aws_oidc_role_arn: {ROLE}\n"
+        "    aws_oidc_region: us-west-2\n"
+        "    registry: 123456789012.dkr.ecr.us-west-2.amazonaws.com\n"
+    )
+    flow = Flow(config, presets={"image": f"{ECR}/team/app:1", "region": "eu-west-1"})
+    flow.answer("registry", "ecr")
+    flow.answer("method", "oidc")
+    flow.answer("role-arn", "")
+    q = flow.next()
+    assert q is not None and q.id == "region" and flow.preset_error(q)
+    assert q.current == "us-west-2" and q.default == "us-east-1"
+    assert flow.answer("region", "") is None and flow.value("region") == "us-east-1"

@@ -460,9 +460,12 @@ def store_registry_secret(name: str, username: str, token: Secret | None) -> Sto
         )
     try:
         set_secret(found[0], name, encode_registry_secret(username, token))
-        listed = name in list_secrets(found[0])
     except BasetenError as e:
         return StoredSecret(None, f"the secret was not stored: {e}", failed=True)
+    try:
+        listed = name in list_secrets(found[0])
+    except BasetenError as e:
+        return StoredSecret(None, f"Baseten accepted {name}; listing it failed: {e}", failed=True)
     if not listed:
         return StoredSecret(None, f"Baseten accepted {name} but does not list it", failed=True)
     return StoredSecret(name)

@@ -287,7 +287,8 @@ class Flow:
             f.id,
             Kind.TEXT,
             f.label,
-            default=current or derived,
+            # the image's own value (the ECR region) beats the file's
+            default=derived if f.from_image and derived else current or derived,
             current=current,
             validate=validate,
             help=f.help,
@@ -436,7 +437,9 @@ class Flow:
                 c.value for c in q.choices
             )
         error = q.validate(value) if q.validate is not None else None
-        return f"{q.flag}: {error}" if error else None
+        if not error:
+            return None
+        return error if error.startswith(q.flag) else f"{q.flag}: {error}"
 
     def next(self) -> Question | None:
         """The next question to show, or None when every question has an answer."""
@@ -570,11 +573,24 @@ class Flow:
 
     def review(self) -> tuple[str, list[str]]:
         """The diff the answers would write, and the warnings about it."""
+        _, diff, warnings = self.review_plan()
+        return diff, warnings
+
+    def review_plan(self) -> tuple[SetupPlan, str, list[str]]:
+        """The plan, its diff, and the warnings: the plan's, and flags the chosen method
+        does not take (given before the method was: they are not written)."""
         from wizard.config.diff import unified_diff
 
         plan = self.plan()
         diff = unified_diff(plan.edit.doc.text, plan.edit.new_text, self.config.name)
-        return diff, list(plan.warnings)
+        taken = {f.id for f in plan.method.fields}
+        ignored = [f"--{k}" for k in self.presets if k in catalog.all_fields() and k not in taken]
+        warnings = list(plan.warnings)
+        if ignored:
+            warnings.append(
+                f"{', '.join(ignored)} not used: --method {plan.method.id} does not take it"
+            )
+        return plan, diff, warnings
 
     def run_check(self, progress: Progress | None = None) -> Any:
         """The live check with the credential given in the flow (None: nothing to check).

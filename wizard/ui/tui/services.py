@@ -217,11 +217,8 @@ class Review:
 def review(flow: Flow) -> Review:
     """`Flow.review()`, keeping the plan: Write writes exactly the diff that was shown,
     and refuses if config.yaml changed since (`write_config` compares the bytes)."""
-    from wizard.config.diff import unified_diff
-
-    plan = flow.plan()
-    diff = unified_diff(plan.edit.doc.text, plan.edit.new_text, flow.config.name)
-    return Review(plan, diff, list(plan.warnings))
+    plan, diff, warnings = flow.review_plan()
+    return Review(plan, diff, warnings)
 
 
 def finish(

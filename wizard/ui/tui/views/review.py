@@ -55,13 +55,18 @@ class ReviewView(StepView):
                     + "; ".join(s.description for s in self.provision.steps),
                 )
             )
-        if self.flow.presets.get("store-secret") == "yes":
+        if self.flow.presets.get("store-secret") == "yes" and self._stores_secret():
             notes.append(Note("info", "--store-secret: writing also stores the secret in Baseten"))
         if notes:
             yield NoteList(notes, classes="findings")
         store = self.page.question("store-secret")
         if store is not None:
             yield Checkbox(store.prompt, value=store.default == "yes", id="store-secret")
+
+    def _stores_secret(self) -> bool:
+        """A token method with the live check's credential: there is a secret to store."""
+        token_method = self.review is not None and self.review.plan.method.is_token
+        return token_method and any(q.id == "store-secret" for q in self.flow.questions())
 
     def compose_actions(self) -> Iterable[Widget]:
         label = "Write" if self.diff else "Finish"
