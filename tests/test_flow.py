@@ -192,6 +192,25 @@ def test_back_undoes_the_last_answer(tmp_path: Path) -> None:
     assert "ghcr" not in config.read_text()
 
 
+def test_back_right_after_the_guide_goes_to_the_last_answer(tmp_path: Path) -> None:
+    """The guide is only shown: Back from the question after it returns to the answer
+    before it (the guide shows again on the way forward), not to the guide itself."""
+    prompter = ScriptedPrompter(
+        [
+            ("image", "ghcr.io/acme/llm:1.2"),
+            ("registry", "ghcr"),
+            ("username", plain.Back()),
+            ("registry", "ghcr"),
+            ("username", ""),
+            ("token", ""),
+            ("yes", True),
+        ]
+    )
+    assert plain.run(Flow(tmp_path / "config.yaml"), prompter) == 0
+    assert not prompter.script
+    assert prompter.shown.count("Cloud-side setup") == 2
+
+
 def test_ctrl_c_changes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = tmp_path / "config.yaml"
     config.write_text("model_name: m\n")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from typing import Any, Protocol
 
-from wizard.flow import Flow, Kind, Question
+from wizard.flow import INFO_IDS, Flow, Kind, Question
 from wizard.model.secret import Secret
 from wizard.setup import SetupError
 
@@ -140,7 +140,13 @@ def drive(flow: Flow, prompter: Prompter) -> None:
         try:
             value = _present(flow, q, prompter)
         except Back:
-            flow.back()
+            # Back past what was only shown (the guide, the check) to the last answer:
+            # else Back right after the guide would show the guide again, forever.
+            while flow.history:
+                undone = flow.history[-1]
+                flow.back()
+                if undone not in INFO_IDS:
+                    break
             continue
         error = flow.answer(q.id, value)
         if error:
