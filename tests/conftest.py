@@ -1,11 +1,13 @@
-"""Shared fixtures: the truss conformance venv, and the CI rule that a missing
-real component fails instead of skipping."""
+"""Shared fixtures: the truss conformance venv, the CI rule that a missing real
+component fails instead of skipping, and a guard that keeps tests on loopback."""
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -47,3 +49,21 @@ def truss_python() -> Path:
     except (subprocess.SubprocessError, OSError) as e:
         unavailable(f"cannot create the truss {TRUSS_VERSION} venv at {venv}: {e}")
     return python
+
+
+@pytest.fixture
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Any name resolution other than 127.0.0.1/localhost fails the test (for tests of
+    clients whose real endpoints are on the internet: Baseten, Google)."""
+    attempts: list[str] = []
+    real = socket.getaddrinfo
+
+    def guarded(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if host not in ("127.0.0.1", "localhost", b"127.0.0.1", b"localhost"):
+            attempts.append(str(host))
+            raise OSError(f"test refused to resolve {host!r}")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", guarded)
+    yield attempts
+    assert not attempts, f"tried to reach {attempts}"

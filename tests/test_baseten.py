@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,21 +45,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return home
 
 
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Any name resolution other than 127.0.0.1/localhost fails the test."""
-    attempts: list[str] = []
-    real = socket.getaddrinfo
-
-    def guarded(host, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if host not in ("127.0.0.1", "localhost", b"127.0.0.1", b"localhost"):
-            attempts.append(str(host))
-            raise OSError(f"test refused to resolve {host!r}")
-        return real(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", guarded)
-    yield attempts
-    assert not attempts, f"tried to reach {attempts}"
+pytestmark = pytest.mark.usefixtures("loopback_only")  # tests/conftest.py
 
 
 @pytest.fixture

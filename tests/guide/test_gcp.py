@@ -3,7 +3,6 @@ way of getting it wrong gives the right PROBLEM (with its gcloud fix) or UNKNOWN
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -54,21 +53,7 @@ GCP_ENV = (
 )
 
 
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Any name resolution other than 127.0.0.1/localhost fails the test."""
-    attempts: list[str] = []
-    real = socket.getaddrinfo
-
-    def guarded(host, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if host not in ("127.0.0.1", "localhost", b"127.0.0.1", b"localhost"):
-            attempts.append(str(host))
-            raise OSError(f"test refused to resolve {host!r}")
-        return real(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", guarded)
-    yield attempts
-    assert not attempts, f"tried to reach {attempts}"
+pytestmark = pytest.mark.usefixtures("loopback_only")  # tests/conftest.py
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.standins import BasetenStandIn
 from wizard.flow import Flow
 from wizard.ui.tui.app import WizardApp
 
@@ -66,3 +67,12 @@ def make_app(isolated: Path) -> Iterator[AppFactory]:
         return WizardApp(Flow(Path("config.yaml")), cursor_blink=False, spinners=False, theme=theme)
 
     yield make
+
+
+@pytest.fixture
+def baseten(monkeypatch: pytest.MonkeyPatch, loopback_only: list[str]) -> Iterator[BasetenStandIn]:
+    """Baseten's API on loopback, with an API key for it in the environment."""
+    with BasetenStandIn() as server:
+        for name, value in server.env(with_key=True).items():
+            monkeypatch.setenv(name, value)
+        yield server

@@ -473,28 +473,25 @@ async def test_back_cancels_a_running_check(
 
 
 async def test_the_secret_is_stored_in_baseten_when_asked(
-    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch, baseten: BasetenStandIn
 ) -> None:
     monkeypatch.setattr(services, "run_check", ok_result)
-    with BasetenStandIn() as baseten:
-        for name, value in baseten.env(with_key=True).items():
-            monkeypatch.setenv(name, value)
-        app = make_app(SAMPLE.read_text())
-        async with app.run_test(size=(100, 32)) as pilot:
-            await settle(pilot)
-            await press(pilot, "enter", "enter")
-            await replace_text(pilot, "octocat")
-            await press(pilot, "enter")
-            await type_text(pilot, PAT)
-            await press(pilot, "enter", "enter")
-            assert kind(app) is PageKind.REVIEW
-            await pilot.click("#store-secret")
-            await pilot.click("#continue")
-            await settle(pilot)
-            assert kind(app) is PageKind.DONE
-            assert app.outcome is not None
-            assert app.outcome.stored == ["DOCKER_REGISTRY_ghcr.io"]
-        stored = baseten.secrets["DOCKER_REGISTRY_ghcr.io"]
+    app = make_app(SAMPLE.read_text())
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "enter")
+        await replace_text(pilot, "octocat")
+        await press(pilot, "enter")
+        await type_text(pilot, PAT)
+        await press(pilot, "enter", "enter")
+        assert kind(app) is PageKind.REVIEW
+        await pilot.click("#store-secret")
+        await pilot.click("#continue")
+        await settle(pilot)
+        assert kind(app) is PageKind.DONE
+        assert app.outcome is not None
+        assert app.outcome.stored == ["DOCKER_REGISTRY_ghcr.io"]
+    stored = baseten.secrets["DOCKER_REGISTRY_ghcr.io"]
     assert base64.b64decode(stored).decode() == f"octocat:{PAT}"
 
 
@@ -527,25 +524,22 @@ async def test_current_setup_fix_keeps_the_values(make_app: AppFactory) -> None:
 
 
 async def test_baseten_facts_fill_the_oidc_ids(
-    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+    make_app: AppFactory, baseten: BasetenStandIn
 ) -> None:
     """With a Baseten API key the org and team IDs come from Baseten's API (a loopback
     stand-in): prefilled for the user, and in the trust policy the guide shows."""
-    with BasetenStandIn() as baseten:
-        for name, value in baseten.env(with_key=True).items():
-            monkeypatch.setenv(name, value)
-        app = make_app(ECR_CONFIG)
-        async with app.run_test(size=(100, 32)) as pilot:
-            await settle(pilot)
-            await press(pilot, "enter", "enter")  # registry, OIDC: the facts are fetched
-            await replace_text(pilot, ROLE)
-            await press(pilot, "enter")
-            assert app.query_one("#input-org-id", Input).value == baseten.org_id
-            assert app.query_one("#input-team-id", Input).value == "AviIZ0y3"  # the default
-            await press(pilot, "enter", "enter")
-            assert kind(app) is PageKind.CLOUD
-            trust = next(b for b in app.query(CodeBlock) if b.title == "trust-policy.json")
-            assert f"v=1:org={baseten.org_id}:team=AviIZ0y3:" in trust.code
+    app = make_app(ECR_CONFIG)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "enter")  # registry, OIDC: the facts are fetched
+        await replace_text(pilot, ROLE)
+        await press(pilot, "enter")
+        assert app.query_one("#input-org-id", Input).value == baseten.org_id
+        assert app.query_one("#input-team-id", Input).value == "AviIZ0y3"  # the default
+        await press(pilot, "enter", "enter")
+        assert kind(app) is PageKind.CLOUD
+        trust = next(b for b in app.query(CodeBlock) if b.title == "trust-policy.json")
+        assert f"v=1:org={baseten.org_id}:team=AviIZ0y3:" in trust.code
 
 
 async def test_the_stage_list_stops_spinning_at_a_failed_step() -> None:
@@ -570,7 +564,7 @@ async def test_the_stage_list_stops_spinning_at_a_failed_step() -> None:
 
 
 async def test_flags_as_answers_on_the_credentials_and_review_steps(
-    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch, baseten: BasetenStandIn
 ) -> None:
     """`setup --username octocat --store-secret` with the rest missing: the Credentials
     step asks only for the token (and checks it against the flag's username); Review says
@@ -582,39 +576,34 @@ async def test_flags_as_answers_on_the_credentials_and_review_steps(
         return ok_result(flow)
 
     monkeypatch.setattr(services, "run_check", fake_check)
-    with BasetenStandIn() as baseten:
-        for name, value in baseten.env(with_key=True).items():
-            monkeypatch.setenv(name, value)
-        for skip in (True, False):  # skipped first: then nothing is stored yet
-            app = make_app(SAMPLE.read_text())
-            app.flow.presets.update({"username": "octocat", "store-secret": "yes"})
-            async with app.run_test(size=(100, 32)) as pilot:
+    for skip in (True, False):  # skipped first: then nothing is stored yet
+        app = make_app(SAMPLE.read_text())
+        app.flow.presets.update({"username": "octocat", "store-secret": "yes"})
+        async with app.run_test(size=(100, 32)) as pilot:
+            await settle(pilot)
+            await press(pilot, "enter", "enter")
+            assert kind(app) is PageKind.CREDENTIALS
+            assert not app.query("#input-username")
+            if skip:
+                await pilot.click("#skip")
                 await settle(pilot)
-                await press(pilot, "enter", "enter")
-                assert kind(app) is PageKind.CREDENTIALS
-                assert not app.query("#input-username")
-                if skip:
-                    await pilot.click("#skip")
-                    await settle(pilot)
-                else:
-                    await type_text(pilot, "github_pat_11ABC")  # analysed with octocat
-                    assert "fine-grained" in str(current(app).query_one("#findings").render())
-                    await press(pilot, "ctrl+u")
-                    await type_text(pilot, PAT)
-                    await press(pilot, "enter", "enter")  # the check, then Continue
-                assert kind(app) is PageKind.REVIEW
-                if not skip:
-                    assert "stores the secret in Baseten" in str(
-                        app.query_one(".findings").render()
-                    )
-                await press(pilot, "enter")
-                assert kind(app) is PageKind.DONE and app.outcome is not None
-                if skip:
-                    assert app.outcome.stored == [] and "not stored" in app.outcome.store_note
-                    assert baseten.secrets == {}
-                else:
-                    assert app.outcome.stored == ["DOCKER_REGISTRY_ghcr.io"]
-        stored = baseten.secrets["DOCKER_REGISTRY_ghcr.io"]
+            else:
+                await type_text(pilot, "github_pat_11ABC")  # analysed with octocat
+                assert "fine-grained" in str(current(app).query_one("#findings").render())
+                await press(pilot, "ctrl+u")
+                await type_text(pilot, PAT)
+                await press(pilot, "enter", "enter")  # the check, then Continue
+            assert kind(app) is PageKind.REVIEW
+            if not skip:
+                assert "stores the secret in Baseten" in str(app.query_one(".findings").render())
+            await press(pilot, "enter")
+            assert kind(app) is PageKind.DONE and app.outcome is not None
+            if skip:
+                assert app.outcome.stored == [] and "not stored" in app.outcome.store_note
+                assert baseten.secrets == {}
+            else:
+                assert app.outcome.stored == ["DOCKER_REGISTRY_ghcr.io"]
+    stored = baseten.secrets["DOCKER_REGISTRY_ghcr.io"]
     assert checked == [("octocat", PAT)]
     assert base64.b64decode(stored).decode() == f"octocat:{PAT}"
 

@@ -84,7 +84,9 @@ async def test_check_my_aws_setup_then_create_it_for_me(make_app: AppFactory) ->
 
 
 @pytest.fixture
-def gcp(monkeypatch: pytest.MonkeyPatch, isolated: Path) -> Iterator[GcpStandIn]:
+def gcp(
+    monkeypatch: pytest.MonkeyPatch, isolated: Path, loopback_only: list[str]
+) -> Iterator[GcpStandIn]:
     """Google's token endpoint, IAM, Artifact Registry and Resource Manager on loopback,
     describing a correct workload-identity setup; no gcloud config or metadata server."""
     from google.auth.compute_engine import _metadata
