@@ -615,9 +615,8 @@ def _plan_provision(plan: object, args: argparse.Namespace) -> object:
 def _refuse_wizard_flags(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """`registry-wizard --timeout 3 check`: the options before a command are the
     full-screen wizard's; say so rather than silently check with the default."""
-    defaults = vars(parser.parse_args([]))
     for dest, value in vars(args).items():
-        if dest.startswith("tui_") and value != defaults[dest]:
+        if dest.startswith("tui_") and value != parser.get_default(dest):
             flag = "--" + dest.removeprefix("tui_").replace("_", "-")
             parser.error(
                 f"{flag} before the command is for the full-screen wizard; "

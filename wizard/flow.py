@@ -116,9 +116,12 @@ class Flow:
 
     @property
     def image(self) -> str | None:
-        image = self.value("image")
-        if image:
-            return image
+        """The image answered (or given as --image), else config.yaml's."""
+        return self.value("image") or self.file_image
+
+    @property
+    def file_image(self) -> str | None:
+        """`base_image.image` as config.yaml has it now."""
         base = self.doc.section("base_image") if self.doc else None
         current = base.get("image") if isinstance(base, dict) else None
         return current if isinstance(current, str) and current else None
@@ -215,14 +218,13 @@ class Flow:
                 return str(e)
             return None
 
-        base = self.doc.section("base_image") if self.doc else None
-        current = base.get("image") if isinstance(base, dict) else None
+        current = self.file_image
         return Question(
             "image",
             Kind.TEXT,
             "Base image",
-            default=current or None,
-            current=current or None,
+            default=current,
+            current=current,
             validate=validate,
             help="The private image Baseten must pull, e.g. "
             "`123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:1.0`.",
@@ -591,6 +593,17 @@ class Flow:
                 f"{', '.join(ignored)} not used: --method {plan.method.id} does not take it"
             )
         return plan, diff, warnings
+
+    def store_secret(self, plan: SetupPlan) -> Any:
+        """Store the registry secret in Baseten with the live check's credential, for the
+        "store the secret" answer (a wizard.baseten.StoredSecret)."""
+        from wizard.baseten import StoredSecret, store_registry_secret
+
+        if not plan.method.is_token:
+            return StoredSecret(None, "the secret was not stored: only token methods have one")
+        return store_registry_secret(
+            plan.target.secrets[0], self.value("username") or "", self.secrets.get("token")
+        )
 
     def run_check(self, progress: Progress | None = None) -> Any:
         """The live check with the credential given in the flow (None: nothing to check).

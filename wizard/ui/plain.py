@@ -197,14 +197,8 @@ def finish(flow: Flow, *, dry_run: bool) -> int:
 
 def _store_secret(flow: Flow, plan: Any) -> int:
     from wizard import report
-    from wizard.baseten import store_registry_secret
 
-    if not plan.method.is_token:
-        report.warn("the secret was not stored: only token methods have a registry secret")
-        return EXIT_OK
-    result = store_registry_secret(
-        plan.target.secrets[0], flow.value("username") or "", flow.secrets.get("token")
-    )
+    result = flow.store_secret(plan)
     if result.name is not None:
         report.info(f"stored in Baseten: {result.name}")
         return EXIT_OK

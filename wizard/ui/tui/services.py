@@ -143,9 +143,9 @@ def current_setup(flow: Flow) -> CurrentSetup | None:
 
     base = doc.section("base_image")
     auth = base.get("docker_auth") if isinstance(base, dict) else None
-    image = base.get("image") if isinstance(base, dict) else None  # the file's, not --image's
+    image = flow.file_image  # the file's, not --image's
     try:
-        ref = parse_image(image) if isinstance(image, str) and image else None
+        ref = parse_image(image) if image else None
     except ImageRefError:
         ref = None
     reg = catalog.registry(detect_registry(ref).kind.value) if ref is not None else None
@@ -169,7 +169,7 @@ def current_setup(flow: Flow) -> CurrentSetup | None:
     if shown_method is None and isinstance(auth, dict):
         shown_method = str(auth.get("auth_method") or "docker_auth without auth_method")
     return CurrentSetup(
-        image=image if isinstance(image, str) else None,
+        image=image,
         registry=reg.label if reg is not None else None,
         method=shown_method,
         values=values,
@@ -272,14 +272,7 @@ def finish(
 
 def _store_secret(flow: Flow, plan: SetupPlan, outcome: Outcome) -> None:
     """`plain._store_secret`, reporting into the outcome instead of the terminal."""
-    from wizard.baseten import store_registry_secret
-
-    if not plan.method.is_token:
-        outcome.store_note = "the secret was not stored: only token methods have one"
-        return
-    result = store_registry_secret(
-        plan.target.secrets[0], flow.value("username") or "", flow.secrets.get("token")
-    )
+    result = flow.store_secret(plan)
     if result.name is not None:
         outcome.stored.append(result.name)
     else:
