@@ -178,11 +178,13 @@ class RecordedRequest:
     body: bytes
 
     def header(self, name: str) -> str | None:
-        lowered = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lowered:
-                return value
-        return None
+        return header_of(self.headers, name)
+
+
+def header_of(headers: tuple[tuple[str, str], ...], name: str) -> str | None:
+    """The first value of a header, by case-insensitive name."""
+    lowered = name.lower()
+    return next((value for key, value in headers if key.lower() == lowered), None)
 
 
 def always(status: int, headers: Mapping[str, str] | None = None, body: bytes = b"") -> Handler:

@@ -64,6 +64,7 @@ from tests.e2e.loopback import (
     SelfSignedCert,
     free_port,
     generate_self_signed_cert,
+    header_of,
 )
 
 AuthMode = Literal["none", "htpasswd", "token"]
@@ -131,11 +132,7 @@ class HttpResponse:
     body: bytes
 
     def header(self, name: str) -> str | None:
-        lowered = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lowered:
-                return value
-        return None
+        return header_of(self.headers, name)
 
     def json(self) -> object:
         return json.loads(self.body)
