@@ -50,7 +50,7 @@ def command(tree: Path) -> list[str]:
         capture_output=True,
         cwd=ROOT,
     )
-    entry = ["-m", "wizard", "doctor"] if probe.returncode == 0 else ["-m", "wizard.doctor_cmd"]
+    entry = ["-m", "wizard", "doctor"] if probe.returncode == 0 else ["-m", "wizard.cli.doctor"]
     return [sys.executable, *entry, str(tree), "--format", "json", "--no-baseten"]
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from wizard.config.document import ConfigDocument, parse_text, read_config
-from wizard.setup import SetupRequest, plan_setup
+from wizard.config.plan import SetupRequest, plan_setup
 
 EDITED = ("base_image", "secrets")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from wizard.setup import SetupRequest, plan_setup
+from wizard.config.plan import SetupRequest, plan_setup
 
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 ROLE = "arn:aws:iam::123456789012:role/baseten-ecr"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.guide.conftest import ACCOUNT, ORG, REGION, REPOSITORY, TAG, MotoServer, push_image
+from tests.aws_standin import ACCOUNT, ORG, REGION, REPOSITORY, TAG, MotoServer, push_image
 from tests.standins import BasetenStandIn
 
 IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{REPOSITORY}:{TAG}"

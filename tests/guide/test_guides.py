@@ -17,9 +17,9 @@ import pytest
 import yaml
 
 from wizard.guide import guides as g
-from wizard.guide import policies as pol
-from wizard.guide.facts import BasetenFacts
 from wizard.model import catalog, rules
+from wizard.model import policies as pol
+from wizard.model.facts import BasetenFacts
 from wizard.model.image import detect_registry, parse_image
 from wizard.verify.analyze import secret_value_command
 
@@ -415,7 +415,7 @@ def test_render_terminal_prints_markdown(capsys: pytest.CaptureFixture[str]) -> 
 
 def test_guide_modules_import_no_ui_or_rich() -> None:
     probe = (
-        "import sys, json, wizard.guide.guides, wizard.guide.policies\n"
+        "import sys, json, wizard.guide.guides, wizard.model.policies\n"
         "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
     )
     out = subprocess.run(

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.guide.conftest import (
+from tests.aws_standin import (
     ACCOUNT,
     BASETEN_ROLE_ARN,
     EXTERNAL_ID,
@@ -30,15 +30,15 @@ from tests.guide.conftest import (
     oidc_trust,
     push_image,
 )
-from wizard.guide.aws import check_aws_assume_role, check_aws_oidc
-from wizard.guide.facts import ItemStatus
-from wizard.guide.policies import ECR_POLICY_NAME
 from wizard.guide.provision import (
     ProvisionError,
     ProvisionPlan,
     apply_provision,
     plan_provision,
 )
+from wizard.model.facts import ItemStatus
+from wizard.model.policies import ECR_POLICY_NAME
+from wizard.verify.aws import check_aws_assume_role, check_aws_oidc
 
 EC2_TRUST = {
     "Sid": "Ec2CanUseIt",
@@ -349,7 +349,7 @@ def test_the_plain_flow_provisions_with_the_ids_the_user_typed(
     """No Baseten key: the org and team IDs typed at the prompts are the ones the
     created trust policy names (they once reached the guide but not provisioning), and
     setup's --aws-profile is the account it works in."""
-    from tests.test_flow import ScriptedPrompter
+    from tests.flow.test_flow import ScriptedPrompter
     from wizard.flow import Flow
     from wizard.ui import plain
 

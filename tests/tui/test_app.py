@@ -17,8 +17,8 @@ from tests.standins import BasetenStandIn
 from tests.tui.conftest import FIXTURE, SAMPLE, AppFactory
 from tests.tui.driver import current, kind, press, replace_text, settle, type_text
 from wizard.flow import Flow
-from wizard.guide.facts import ItemStatus, SetupItem
 from wizard.guide.provision import ProvisionPlan, ProvisionStep
+from wizard.model.facts import ItemStatus, SetupItem
 from wizard.ui.tui import run_tui, services
 from wizard.ui.tui.app import WizardApp
 from wizard.ui.tui.navigation import PageKind

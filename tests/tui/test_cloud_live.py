@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.guide.conftest import (  # noqa: F401 (aws and moto_server are fixtures)
+from tests.aws_standin import (  # noqa: F401 (aws and moto_server are fixtures)
     ACCOUNT,
     ORG,
     REGION,

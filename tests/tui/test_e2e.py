@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 
 from tests.e2e.loopback import LoopbackServer, Response
 from tests.e2e.registry_server import RegistryServer, push_image
-from tests.test_flow import CASES, ScriptedPrompter, script_for
+from tests.flow.test_flow import CASES, ScriptedPrompter, script_for
 from tests.tui.conftest import FIXTURE, AppFactory
 from tests.tui.driver import current, kind, press, replace_text, settle, type_text, wizard
 from wizard.flow import Flow
@@ -37,7 +37,7 @@ CREDENTIALS = {
     "nvcr.io": ("$oauthtoken", "nvapi-tui-test-key"),
     "quay.io": ("quayuser", "quay-tui-password"),
 }
-# repository, tag of each token case's image (see tests/test_flow.py CASES)
+# repository, tag of each token case's image (see tests/flow/test_flow.py CASES)
 IMAGES = [
     ("team/app", "1.0"),
     ("my-project/app", "1"),

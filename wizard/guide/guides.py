@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wizard.guide import policies as pol
-from wizard.guide.facts import BasetenFacts
-from wizard.guide.policies import placeholder
 from wizard.model import catalog
+from wizard.model import policies as pol
 from wizard.model.auth import DOCKER_HUB_SECRET, REGISTRY_SECRET_PREFIX
 from wizard.model.catalog import MethodSpec, RegistrySpec
+from wizard.model.facts import BasetenFacts
 from wizard.model.image import ImageRef, RegistryInfo, RegistryKind, ecr_host
+from wizard.model.policies import placeholder
 from wizard.verify.analyze import secret_value_command
 
 __all__ = [
@@ -614,13 +614,13 @@ def _next_commands(reg: RegistrySpec, method: MethodSpec, r: dict[str, str]) -> 
 
 
 def guides_dir() -> Path:
-    """The guide templates: inside the wheel, or the repository's assets/ in a checkout
-    (the lookup of `wizard.report.assets_dir`, without importing the report layer)."""
-    package = Path(__file__).resolve().parent.parent
-    for candidate in (package / "_assets", package.parent / "assets"):
-        if (candidate / "guides").is_dir():
-            return candidate / "guides"
-    raise FileNotFoundError("the guide templates are missing from this installation")
+    """The guide templates, among the bundled assets."""
+    from wizard import assets_dir
+
+    guides = assets_dir() / "guides"
+    if not guides.is_dir():
+        raise FileNotFoundError("the guide templates are missing from this installation")
+    return guides
 
 
 def template_path(registry_id: str, method_id: str) -> Path:

@@ -18,12 +18,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from wizard.guide import aws as awsmod
-from wizard.guide import iam_eval, policies
-from wizard.guide.aws import AwsProblem, AwsSession, cli, compact_json, with_statement
-from wizard.guide.facts import OIDC_AUDIENCE, OIDC_ISSUER
-from wizard.guide.policies import ECR_POLICY_NAME
-from wizard.model import validators
+from wizard.model import iam_eval, policies, validators
+from wizard.model.facts import OIDC_AUDIENCE, OIDC_ISSUER
+from wizard.model.policies import ECR_POLICY_NAME
+from wizard.verify import aws as awsmod
+from wizard.verify.aws import AwsProblem, AwsSession, cli, compact_json, with_statement
 
 __all__ = [
     "METHODS",

@@ -7,11 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from wizard.guide.facts import BasetenFacts, SetupItem
-from wizard.model import truss
-from wizard.model.catalog import MethodSpec, RegistrySpec
-from wizard.model.image import ImageRef, RegistryInfo, RegistryKind, detect_registry
-from wizard.setup import (
+from wizard.config.plan import (
     EXIT_USAGE,
     SetupError,
     SetupRequest,
@@ -20,6 +16,10 @@ from wizard.setup import (
     resolve_image,
     resolve_registry,
 )
+from wizard.model import truss
+from wizard.model.catalog import MethodSpec, RegistrySpec
+from wizard.model.facts import BasetenFacts, SetupItem
+from wizard.model.image import ImageRef, RegistryInfo, RegistryKind, detect_registry
 
 # Facts about the user's Baseten organization a user may give by hand.
 FACT_FLAGS = ("org-id", "team-id", "baseten-role-arn", "external-id", "project-number")
@@ -95,7 +95,7 @@ def gather_facts(
     notes: list[str] = []
     facts = BasetenFacts()
     if use_baseten and _needs_facts(method, answers):
-        from wizard.baseten import BasetenError, fetch_facts, find_login
+        from wizard.verify.baseten import BasetenError, fetch_facts, find_login
 
         login = find_login()
         if login is None:
@@ -151,7 +151,7 @@ def cloud_check(ctx: GuideContext, *, profile: str | None = None) -> list[SetupI
         )
     am = ctx.method.auth_method
     if am is truss.AuthMethod.GCP_OIDC:
-        from wizard.guide.gcp import check_gcp_oidc
+        from wizard.verify.gcp import check_gcp_oidc
 
         return check_gcp_oidc(
             service_account=a["service-account"],
@@ -162,7 +162,7 @@ def cloud_check(ctx: GuideContext, *, profile: str | None = None) -> list[SetupI
             org_id=ctx.facts.org_id,
             team_id=ctx.facts.team_id,
         )
-    from wizard.guide import aws
+    from wizard.verify import aws
 
     common = {
         "role_arn": a["role-arn"],

@@ -6,9 +6,9 @@ from __future__ import annotations
 import sys
 from typing import Any, Protocol
 
+from wizard.config.plan import SetupError
 from wizard.flow import INFO_IDS, Flow, Kind, Question
 from wizard.model.secret import Secret
-from wizard.setup import SetupError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 BACK_LABEL = "← Back"
@@ -156,7 +156,7 @@ def drive(flow: Flow, prompter: Prompter) -> None:
 
 def run(flow: Flow, prompter: Prompter, *, dry_run: bool = False) -> int:
     """The whole plain wizard: questions, then act on the answers."""
-    from wizard import report
+    from wizard.cli import output as report
 
     try:
         drive(flow, prompter)
@@ -167,7 +167,7 @@ def run(flow: Flow, prompter: Prompter, *, dry_run: bool = False) -> int:
 
 
 def finish(flow: Flow, *, dry_run: bool) -> int:
-    from wizard import report
+    from wizard.cli import output as report
 
     try:
         plan = flow.plan()
@@ -196,7 +196,7 @@ def finish(flow: Flow, *, dry_run: bool) -> int:
 
 
 def _store_secret(flow: Flow, plan: Any) -> int:
-    from wizard import report
+    from wizard.cli import output as report
 
     result = flow.store_secret(plan)
     if result.name is not None:

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from wizard.config.plan import SetupPlan, current_method
 from wizard.flow import Flow
 from wizard.model.secret import Secret
-from wizard.setup import SetupPlan, current_method
 
 if TYPE_CHECKING:
-    from wizard.guide.facts import SetupItem
     from wizard.guide.provision import ProvisionPlan
     from wizard.guide.service import GuideContext
+    from wizard.model.facts import SetupItem
     from wizard.model.rules import Finding
     from wizard.verify.analyze import SecretFinding
     from wizard.verify.dockerconfig import DockerCredential
@@ -32,7 +32,7 @@ def guide_context(flow: Flow, plan: SetupPlan | None = None) -> GuideContext:
 
 def has_baseten_login() -> bool:
     """Could `Flow.facts()` ask Baseten's API (and so take a while)?"""
-    from wizard.baseten import find_login
+    from wizard.verify.baseten import find_login
 
     return find_login() is not None
 
@@ -227,11 +227,11 @@ def finish(
     """Act on the answers as `report.finish_setup` does after "yes": create what the
     confirmed provisioning plan lists, write config.yaml, store the secret if asked.
     `plan` is the reviewed plan (default: plan the answers now)."""
+    from wizard.cli.output import next_steps
     from wizard.config.diff import unified_diff
     from wizard.config.document import ConfigError
+    from wizard.config.plan import SetupError
     from wizard.config.writer import check_writable, write_config
-    from wizard.report import next_steps
-    from wizard.setup import SetupError
 
     try:
         plan = plan or flow.plan()

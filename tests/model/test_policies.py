@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from wizard.guide import policies as pol
-from wizard.guide.facts import subject
+from wizard.model import policies as pol
+from wizard.model.facts import subject
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).parents[1] / "guide" / "golden"  # shared with the guide goldens
 
 ACCOUNT = "123456789012"
 ORG, TEAM = "abc123", "team456"

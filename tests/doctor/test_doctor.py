@@ -3,7 +3,7 @@ round trips loaded by the real truss, JSON and SARIF against their schemas, and 
 checks against a real registry and a Baseten stand-in.
 
 The CLI registers `doctor` with one line; until then these tests drive it through a
-parser of their own (`doctor_cmd.add_parser`) or `python -m wizard.doctor_cmd`.
+parser of their own (`doctor_cmd.add_parser`) or `python -m wizard.cli.doctor`.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ import pytest
 
 from tests.conftest import unavailable
 from wizard import doctor
-from wizard.doctor_cmd import add_parser
+from wizard.cli.doctor import add_parser
 from wizard.model.rules import Severity
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 ROLE = "arn:aws:iam::123456789012:role/pull"
 GAR = "us-docker.pkg.dev/my-project/repo/app:1.0"
@@ -50,7 +50,7 @@ def run_doctor(
 ) -> subprocess.CompletedProcess[str]:
     """The whole process, as `registry-wizard doctor` runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "wizard.doctor_cmd", *args],
+        [sys.executable, "-m", "wizard.cli.doctor", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -704,7 +704,7 @@ def test_fix_needs_yes_when_not_interactive(fix_tree: Path) -> None:
 def test_declining_the_fix_writes_nothing(
     fix_tree: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from wizard import report
+    from wizard.cli import output as report
 
     before = _snapshot(fix_tree)
     monkeypatch.chdir(fix_tree)
@@ -933,7 +933,7 @@ def test_live_cloud_checks_run_once_per_setup(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from wizard.guide import service
-    from wizard.guide.facts import ItemStatus, SetupItem
+    from wizard.model.facts import ItemStatus, SetupItem
 
     for name in ("one", "two"):
         write(tmp_path / name / "config.yaml", _oidc())
@@ -1020,7 +1020,7 @@ def test_every_rule_is_documented_and_covered() -> None:
 def test_registering_doctor_stays_import_light() -> None:
     code = (
         "import argparse, json, sys\n"
-        "from wizard.doctor_cmd import add_parser\n"
+        "from wizard.cli.doctor import add_parser\n"
         "p = argparse.ArgumentParser(); add_parser(p.add_subparsers())\n"
         "print(json.dumps(sorted(sys.modules)))"
     )
@@ -1036,7 +1036,7 @@ def test_static_doctor_imports_no_ui_and_no_ruamel(tmp_path: Path) -> None:
     write(tmp_path / "config.yaml", _oidc())
     code = (
         "import json, sys\n"
-        "from wizard.doctor_cmd import main\n"
+        "from wizard.cli.doctor import main\n"
         f"main([{str(tmp_path)!r}, '--format', 'json'])\n"
         "print(json.dumps(sorted(sys.modules)), file=sys.stderr)"
     )

@@ -16,11 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wizard.config.document import ConfigDocument, read_config
-from wizard.model import catalog, truss
-from wizard.model.catalog import FieldSpec, MethodSpec, RegistrySpec
-from wizard.model.image import ImageRef, ImageRefError, RegistryInfo, detect_registry, parse_image
-from wizard.model.secret import Secret
-from wizard.setup import (
+from wizard.config.plan import (
     SetupError,
     SetupPlan,
     SetupRequest,
@@ -29,6 +25,10 @@ from wizard.setup import (
     current_values,
     plan_setup,
 )
+from wizard.model import catalog, truss
+from wizard.model.catalog import FieldSpec, MethodSpec, RegistrySpec
+from wizard.model.image import ImageRef, ImageRefError, RegistryInfo, detect_registry, parse_image
+from wizard.model.secret import Secret
 
 if TYPE_CHECKING:
     from wizard.verify.registry import Options
@@ -377,7 +377,7 @@ class Flow:
     def facts(self) -> Any:
         """Baseten facts, fetched once when an API key is at hand (else empty)."""
         if self._facts is None:
-            from wizard.guide.facts import BasetenFacts
+            from wizard.model.facts import BasetenFacts
 
             self._facts = BasetenFacts()
             method = self.method
@@ -596,8 +596,8 @@ class Flow:
 
     def store_secret(self, plan: SetupPlan) -> Any:
         """Store the registry secret in Baseten with the live check's credential, for the
-        "store the secret" answer (a wizard.baseten.StoredSecret)."""
-        from wizard.baseten import StoredSecret, store_registry_secret
+        "store the secret" answer (a wizard.verify.baseten.StoredSecret)."""
+        from wizard.verify.baseten import StoredSecret, store_registry_secret
 
         if not plan.method.is_token:
             return StoredSecret(None, "the secret was not stored: only token methods have one")

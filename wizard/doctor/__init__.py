@@ -873,7 +873,7 @@ def _pull_findings(s: _Setup, item: Any, result: CheckResult, *, anonymous: bool
 def _baseten_login(opts: LiveOptions, report: DoctorReport) -> Any:
     if not opts.use_baseten:
         return None
-    from wizard.baseten import find_login
+    from wizard.verify.baseten import find_login
 
     login = find_login()
     if login is None:
@@ -885,7 +885,7 @@ def _baseten_login(opts: LiveOptions, report: DoctorReport) -> Any:
 
 
 def _baseten_secrets(login: Any, report: DoctorReport) -> set[str] | None:
-    from wizard.baseten import BasetenError, list_secrets
+    from wizard.verify.baseten import BasetenError, list_secrets
 
     try:
         return list_secrets(login.key, remote_url=login.remote_url)
@@ -895,7 +895,7 @@ def _baseten_secrets(login: Any, report: DoctorReport) -> set[str] | None:
 
 
 def _facts(opts: LiveOptions, login: Any, report: DoctorReport) -> Any:
-    from wizard.guide.facts import BasetenFacts
+    from wizard.model.facts import BasetenFacts
 
     facts = BasetenFacts()
     a = opts.facts
@@ -903,7 +903,7 @@ def _facts(opts: LiveOptions, login: Any, report: DoctorReport) -> Any:
         a.get("baseten-role-arn") and a.get("external-id")
     )
     if login is not None and not have_all:
-        from wizard.baseten import BasetenError, fetch_facts
+        from wizard.verify.baseten import BasetenError, fetch_facts
 
         try:
             facts = fetch_facts(login.key, remote_url=login.remote_url)
@@ -917,8 +917,8 @@ def _facts(opts: LiveOptions, login: Any, report: DoctorReport) -> Any:
 
 
 def _cloud_items(planned: Any, facts: Future[Any], opts: LiveOptions) -> list[Any]:
-    from wizard.guide.facts import ItemStatus, SetupItem
     from wizard.guide.service import GuideContext, cloud_check
+    from wizard.model.facts import ItemStatus, SetupItem
 
     ref, info, reg, method, answers = planned
     try:

@@ -13,7 +13,7 @@ import re
 import shlex
 from typing import Any
 
-from wizard.guide.facts import OIDC_AUDIENCE, OIDC_HOST, OIDC_ISSUER, subject
+from wizard.model.facts import OIDC_AUDIENCE, OIDC_HOST, OIDC_ISSUER, subject
 
 __all__ = [
     "ECR_POLICY_NAME",

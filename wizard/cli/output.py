@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from wizard.config.diff import unified_diff
+from wizard.config.plan import SetupPlan
 from wizard.config.writer import check_writable, write_config
-from wizard.setup import SetupPlan
 
 if TYPE_CHECKING:
     from wizard.verify.verdict import CheckResult
@@ -59,17 +59,10 @@ def print_diff(diff: str, stream: TextIO | None = None) -> None:
         print(line, file=out)
 
 
-def assets_dir() -> Path:
-    """Bundled assets: inside the wheel, or the repository's assets/ in a checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_assets", here.parent / "assets"):
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError("the bundled assets are missing from this installation")
-
-
 def demo_project() -> Path:
     target = Path(tempfile.mkdtemp(prefix="registry-wizard-demo-")) / "sample-truss"
+    from wizard import assets_dir
+
     shutil.copytree(assets_dir() / "sample-truss", target)
     return target
 
@@ -251,7 +244,7 @@ def print_items(items: list[Any], *, image: str, method: str, fmt: str = "text")
     if fmt == "json":
         import json
 
-        from wizard.guide.facts import exit_code
+        from wizard.model.facts import exit_code
 
         result = {0: "ok", 4: "problem", 1: "unknown"}[exit_code(items)]
         print(

@@ -1,4 +1,4 @@
-"""wizard.baseten against the loopback Baseten stand-in: key discovery, facts, secrets,
+"""wizard.verify.baseten against the loopback Baseten stand-in: key discovery, facts, secrets,
 the failure modes, and that neither the key nor a secret value ever leaks."""
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import pytest
 
 from tests.e2e.loopback import Response, Stall, free_port
 from tests.standins import BasetenStandIn, json_reply
-from wizard import baseten
-from wizard.baseten import (
+from wizard.model.secret import Secret
+from wizard.verify import baseten
+from wizard.verify.baseten import (
     INVALID_KEY,
     BasetenError,
     endpoints,
@@ -24,7 +25,6 @@ from wizard.baseten import (
     list_secrets,
     set_secret,
 )
-from wizard.model.secret import Secret
 
 WIZARD_ENV = (
     "BASETEN_API_KEY",

@@ -18,11 +18,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from wizard.guide import iam_eval, policies
-from wizard.guide.facts import OIDC_AUDIENCE, OIDC_ISSUER, ItemStatus, SetupItem, subject
-from wizard.guide.policies import ECR_POLICY_NAME, ECR_PULL_ACTIONS
-from wizard.model import validators
+from wizard.model import iam_eval, policies, validators
+from wizard.model.facts import OIDC_AUDIENCE, OIDC_ISSUER, ItemStatus, SetupItem, subject
 from wizard.model.image import ecr_host
+from wizard.model.policies import ECR_POLICY_NAME, ECR_PULL_ACTIONS
 
 __all__ = [
     "ASSUME_ROLE_ITEMS",

@@ -22,7 +22,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
-from wizard.guide.facts import (
+from wizard.model.facts import (
     OIDC_AUDIENCE,
     OIDC_ISSUER,
     PULL_WORKLOAD_TYPE,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wizard.guide.facts import BasetenFacts
+from wizard.model.facts import BasetenFacts
 from wizard.model.secret import MASK, Secret
 
 if TYPE_CHECKING:

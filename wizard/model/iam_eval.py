@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from wizard.guide.facts import OIDC_AUDIENCE, OIDC_HOST
+from wizard.model.facts import OIDC_AUDIENCE, OIDC_HOST
 
 __all__ = [
     "AUD_KEY",

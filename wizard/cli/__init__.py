@@ -12,8 +12,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from wizard import __version__, doctor_cmd
-from wizard.cliflags import add_fact_flags, add_transport_flags, facts_from, transport_from
+from wizard import __version__
+from wizard.cli import doctor as doctor_cmd
+from wizard.cli.flags import add_fact_flags, add_transport_flags, facts_from, transport_from
 from wizard.model import catalog
 
 EXIT_OK = 0
@@ -74,9 +75,9 @@ def _add_guide(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def _run_guide(args: argparse.Namespace) -> int:
-    from wizard import report
+    from wizard.cli import output as report
+    from wizard.config.plan import SetupError
     from wizard.guide.service import GuideRequest, build
-    from wizard.setup import SetupError
 
     answers = {**_field_values(args), **facts_from(args)}
     req = GuideRequest(
@@ -222,7 +223,7 @@ class _Usage(Exception):
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    from wizard import report
+    from wizard.cli import output as report
     from wizard.verify.service import (
         CheckItem,
         CheckUsageError,
@@ -338,7 +339,7 @@ class _Invalid(Exception):
 
 
 def _run_secret_encode(args: argparse.Namespace) -> int:
-    from wizard import report
+    from wizard.cli import output as report
 
     try:
         name, value, warnings = _registry_value(args.image, args.username)
@@ -363,8 +364,8 @@ def _run_secret_encode(args: argparse.Namespace) -> int:
 
 
 def _run_secret_set(args: argparse.Namespace) -> int:
-    from wizard import report
-    from wizard.baseten import BasetenError, find_api_key, list_secrets, set_secret
+    from wizard.cli import output as report
+    from wizard.verify.baseten import BasetenError, find_api_key, list_secrets, set_secret
 
     try:
         if args.image:
@@ -405,10 +406,10 @@ def _run_secret_set(args: argparse.Namespace) -> int:
 
 def _run_cloud_check(args: argparse.Namespace, config: Path) -> int:
     """OIDC and AssumeRole: Baseten pulls as the role, so inspect the cloud setup instead."""
-    from wizard import report
-    from wizard.guide.facts import exit_code
+    from wizard.cli import output as report
+    from wizard.config.plan import SetupError
     from wizard.guide.service import GuideRequest, cloud_check, resolve
-    from wizard.setup import SetupError
+    from wizard.model.facts import exit_code
 
     req = GuideRequest(
         config, args.image, None, None, facts_from(args), use_baseten=not args.no_baseten
@@ -432,7 +433,7 @@ def _run_cloud_check(args: argparse.Namespace, config: Path) -> int:
 
 def _run_tui(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """No command: the full-screen wizard, on a terminal that can host it."""
-    from wizard import report
+    from wizard.cli import output as report
 
     if not _full_screen_ok():
         parser.print_help(sys.stderr)
@@ -491,8 +492,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run_setup(args: argparse.Namespace) -> int:
-    from wizard import report
-    from wizard.setup import SetupError, SetupRequest, plan_setup
+    from wizard.cli import output as report
+    from wizard.config.plan import SetupError, SetupRequest, plan_setup
 
     config: Path = args.config
     if args.demo:
@@ -547,7 +548,7 @@ def _flow_presets(args: argparse.Namespace) -> dict[str, str]:
 def _run_flow(
     args: argparse.Namespace, config: Path, interactive: bool, *, full_screen: bool = False
 ) -> int:
-    from wizard import report
+    from wizard.cli import output as report
     from wizard.config.document import ConfigError
     from wizard.flow import Flow
     from wizard.ui import plain
@@ -586,10 +587,10 @@ def _run_flow(
 
 def _plan_provision(plan: object, args: argparse.Namespace) -> object:
     """What --provision would create in AWS, read from the account now."""
-    from wizard import report
+    from wizard.cli import output as report
+    from wizard.config.plan import SetupError
     from wizard.guide.provision import ProvisionError
     from wizard.guide.service import GuideContext, gather_facts, provision_plan
-    from wizard.setup import SetupError
 
     answers = {**plan.values, **facts_from(args)}  # type: ignore[attr-defined]
     facts, notes = gather_facts(answers, use_baseten=not args.no_baseten, method=plan.method)  # type: ignore[attr-defined]

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from wizard.guide import iam_eval
-from wizard.guide.facts import subject
-from wizard.guide.iam_eval import (
+from wizard.model import iam_eval
+from wizard.model.facts import subject
+from wizard.model.iam_eval import (
     action_matches,
     allows,
     lint_assume_role_trust,

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.guide.conftest import (
+from tests.aws_standin import (
     ACCOUNT,
     BASETEN_ROLE_ARN,
     ECR_POLICY,
@@ -36,8 +36,9 @@ from tests.guide.conftest import (
     oidc_trust,
     push_image,
 )
-from wizard.guide import aws as awsmod
-from wizard.guide.aws import (
+from wizard.model.facts import ItemStatus, SetupItem, exit_code
+from wizard.verify import aws as awsmod
+from wizard.verify.aws import (
     ASSUME_ROLE_ITEMS,
     CREDENTIALS_ITEM,
     OIDC_ITEMS,
@@ -46,7 +47,6 @@ from wizard.guide.aws import (
     parse_simulation,
     parse_simulation_details,
 )
-from wizard.guide.facts import ItemStatus, SetupItem, exit_code
 
 OK, PROBLEM, UNKNOWN = ItemStatus.OK, ItemStatus.PROBLEM, ItemStatus.UNKNOWN
 

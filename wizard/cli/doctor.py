@@ -41,7 +41,7 @@ _LIVE_ONLY = {
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `doctor` on the main CLI's subcommands (sets `handler`)."""
-    from wizard.cliflags import add_fact_flags, add_transport_flags
+    from wizard.cli.flags import add_fact_flags, add_transport_flags
 
     p = sub.add_parser(
         "doctor",
@@ -138,7 +138,7 @@ def _validate(args: argparse.Namespace) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wizard import report as out
+    from wizard.cli import output as out
     from wizard.doctor import DoctorUsageError, diagnose
 
     try:
@@ -162,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _live_options(args: argparse.Namespace) -> Any:
-    from wizard.cliflags import facts_from
+    from wizard.cli.flags import facts_from
     from wizard.doctor import LiveOptions
 
     return LiveOptions(
@@ -181,7 +181,7 @@ def _live_options(args: argparse.Namespace) -> Any:
 
 def _emit(result: Any, fmt: str) -> None:
     from wizard import doctor
-    from wizard.report import color_enabled
+    from wizard.cli.output import color_enabled
 
     if fmt == "text":
         sys.stdout.write(doctor.render_text(result, color=color_enabled(sys.stdout)))
@@ -202,7 +202,7 @@ _LIVE_RULES = {
 
 
 def _fix(result: Any, paths: Sequence[Path], args: argparse.Namespace) -> int:
-    from wizard import report as out
+    from wizard.cli import output as out
     from wizard.config.document import ConfigError
     from wizard.config.writer import check_writable, write_config
     from wizard.doctor import diagnose, plan_fixes
@@ -267,7 +267,7 @@ def _fix(result: Any, paths: Sequence[Path], args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m wizard.doctor_cmd [args]`: doctor on its own, as the CLI runs it."""
+    """`python -m wizard.cli.doctor [args]`: doctor on its own, as the CLI runs it."""
     parser = argparse.ArgumentParser(prog="registry-wizard")
     sub = parser.add_subparsers(dest="command")
     add_parser(sub)

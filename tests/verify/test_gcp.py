@@ -11,9 +11,9 @@ import pytest
 
 from tests.e2e.loopback import Stall
 from tests.standins import GcpStandIn, google_error, json_reply
-from wizard.guide import gcp
-from wizard.guide.facts import ItemStatus, SetupItem, exit_code
-from wizard.guide.gcp import (
+from wizard.model.facts import ItemStatus, SetupItem, exit_code
+from wizard.verify import gcp
+from wizard.verify.gcp import (
     ITEM_ADC,
     ITEM_AUDIENCE,
     ITEM_CONDITION,
@@ -686,9 +686,8 @@ def test_module_imports_nothing_heavy() -> None:
     import subprocess
     import sys
 
-    code = (
-        "import wizard.guide.gcp, wizard.baseten, json, sys; print(json.dumps(sorted(sys.modules)))"
-    )
+    modules = "wizard.verify.gcp, wizard.verify.baseten"
+    code = f"import {modules}, json, sys; print(json.dumps(sorted(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = {m.split(".")[0] for m in json.loads(out.stdout)}
     assert loaded.isdisjoint({"google", "httpx", "requests"}), loaded & {

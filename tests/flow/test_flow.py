@@ -21,7 +21,7 @@ ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 ROLE = "arn:aws:iam::123456789012:role/baseten-ecr"
 SA = "baseten-puller@my-project.iam.gserviceaccount.com"
 WIP = "projects/123456789012/locations/global/workloadIdentityPools/baseten/providers/baseten"
-FIXTURE = Path(__file__).parent / "config" / "fixtures" / "commented.yaml"
+FIXTURE = Path(__file__).parents[1] / "config" / "fixtures" / "commented.yaml"
 
 
 class ScriptedPrompter:
