@@ -890,6 +890,7 @@ def test_live_looks_secrets_up_in_baseten_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.standins import BasetenStandIn
+    from wizard.doctor import live
 
     write(
         tmp_path / "a" / "config.yaml",
@@ -904,7 +905,7 @@ def test_live_looks_secrets_up_in_baseten_once(
     with BasetenStandIn(secrets={"present": "x", "aws_access_key_id": "y"}) as baseten:
         for k, v in baseten.env(with_key=True).items():
             monkeypatch.setenv(k, v)
-        monkeypatch.setattr(doctor, "_plan_live", lambda *a: None)  # no AWS here
+        monkeypatch.setattr(live, "_plan_live", lambda *a: None)  # no AWS here
         report = doctor.diagnose([tmp_path], truss_version="0.18.36")
         doctor.run_live(report, doctor.LiveOptions(timeout=5))
         lookups = [r for r in baseten.requests if r.method == "GET"]
@@ -1052,7 +1053,8 @@ def test_every_rule_the_checker_can_emit_has_sarif_help() -> None:
     from wizard import doctor
     from wizard.model import rules as _rules
 
-    source = Path(_rules.__file__).read_text() + Path(doctor.__file__).read_text()
+    package = sorted(Path(doctor.__file__).parent.glob("*.py"))
+    source = Path(_rules.__file__).read_text() + "".join(p.read_text() for p in package)
     emitted = set(
         _re.findall(
             r'"([a-z]+(?:-[a-z]+)+)",\s*(?:Severity|\n\s*Severity|"error"|'

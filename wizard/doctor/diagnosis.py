@@ -1,0 +1,202 @@
+"""The static diagnosis: parse each config with PyYAML's C loader and check it."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from wizard.doctor.discovery import _TRUSS_KEY_LINE, TRUSS_KEYS, Target, _sort_key, discover
+from wizard.doctor.fix import plan_action
+from wizard.doctor.report import Diagnosis, DoctorReport, FileReport
+from wizard.model import rules
+from wizard.model.rules import Finding, Severity
+
+
+def _load(text: str) -> tuple[Any, Any]:
+    """(node, data): the composed tree (with line marks) and the plain values truss sees."""
+    import yaml
+
+    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = loader_cls(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    return node, data
+
+
+def _duplicates(node: Any, out: list[Finding], prefix: tuple[str, ...] = ()) -> None:
+    kind = type(node).__name__
+    if kind == "MappingNode":
+        seen: dict[str, int] = {}
+        for k, v in node.value:
+            name = k.value if isinstance(k.value, str) else None
+            if name is not None and k.tag != "tag:yaml.org,2002:merge":
+                if name in seen:
+                    out.append(
+                        Finding(
+                            "duplicate-key",
+                            Severity.WARNING,
+                            (*prefix, name),
+                            f"`{name}` appears twice (first at line {seen[name]}); truss "
+                            "silently uses this last one",
+                            "remove one of them (--fix does not edit a file with duplicate keys)",
+                        )
+                    )
+                seen[name] = k.start_mark.line + 1
+            _duplicates(v, out, (*prefix, name or "?"))
+    elif kind == "SequenceNode":
+        for child in node.value:
+            _duplicates(child, out, prefix)
+
+
+def diagnose_file(target: Target, truss_version: Callable[[], str | None]) -> FileReport | None:
+    """Static findings for one file; None for a discovered file that is not a Truss config."""
+    path = target.path
+    report = FileReport(path, Path(os.path.realpath(path)), explicit=target.explicit)
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except FileNotFoundError:
+        gone = "it is a broken symlink" if os.path.islink(path) else "it disappeared"
+        return _unreadable(report, gone)
+    except IsADirectoryError:
+        return _unreadable(report, "it is a directory")
+    except OSError as e:
+        return _unreadable(report, f"cannot read it: {e.strerror}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        return _unreadable(report, f"it is not UTF-8 text (line {line}); save it as UTF-8")
+    text = text.removeprefix("\ufeff")
+    import yaml
+
+    try:
+        node, data = _load(text)
+    except yaml.YAMLError as e:
+        if not target.explicit and not _TRUSS_KEY_LINE.search(text):
+            return None
+        mark = getattr(e, "context_mark", None) or getattr(e, "problem_mark", None)
+        last = text.count("\n") + (0 if text.endswith("\n") else 1)
+        line = min(mark.line + 1, max(last, 1)) if mark is not None else None
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        context = getattr(e, "context", None)
+        report.findings.append(
+            Diagnosis(
+                "yaml-invalid",
+                Severity.ERROR,
+                f"invalid YAML: {context + ': ' if context else ''}{problem}",
+                "fix the YAML; truss cannot load this file",
+                line,
+                mark.column + 1 if mark is not None and line == mark.line + 1 else None,
+            )
+        )
+        return report
+    truss_like = isinstance(data, dict) and any(
+        isinstance(k, str) and k in TRUSS_KEYS for k in data
+    )
+    if not truss_like:
+        if not target.explicit:
+            return None
+        what = "empty" if data is None else "not a mapping of Truss keys (model_name, ...)"
+        report.node = node
+        report.add(
+            Finding(
+                "not-a-truss-config",
+                Severity.WARNING,
+                (),
+                f"the file is {what}; nothing about registry auth to check",
+                "point doctor at a Truss config.yaml or a directory of them",
+            )
+        )
+        return report
+    report.node, report.data = node, data
+    dups: list[Finding] = []
+    _duplicates(node, dups)
+    for f in dups:
+        report.add(f)
+    findings = rules.check(data) + rules.advise(data)
+    method = rules.auth_method_of(data)
+    if method in rules.METHOD_SINCE:
+        version = truss_version()
+        if version:
+            findings += rules.check_truss_support(data, version)
+    editable = not dups
+    for f in findings:
+        report.add(f, plan_action(f, data) if editable else None)
+    return report
+
+
+def _unreadable(report: FileReport, why: str) -> FileReport:
+    report.findings.append(
+        Diagnosis(
+            "unreadable",
+            Severity.ERROR,
+            f"cannot check this config: {why}",
+            "make it a readable UTF-8 file, or remove it",
+        )
+    )
+    return report
+
+
+def diagnose(paths: Sequence[Path], *, truss_version: str | None = None) -> DoctorReport:
+    """The static doctor over `paths`. `truss_version`: the truss `truss push` runs;
+    None finds the installed one, the first time a config needs it."""
+    targets, problems = discover(paths)
+    report = DoctorReport(files=[])
+    if truss_version is not None:
+        report.truss_version, report.truss_source = truss_version, "--truss-version"
+    found: dict[str, tuple[str, str] | None] = {}
+
+    def version() -> str | None:
+        if truss_version is not None:
+            return truss_version
+        if "v" not in found:
+            found["v"] = installed_truss()
+            if found["v"] is None:
+                report.notes.append(
+                    "truss was not found (neither in this Python nor on PATH): auth methods "
+                    "were not checked against a truss version; pass --truss-version"
+                )
+            else:
+                report.truss_version, report.truss_source = found["v"]
+        v = found["v"]
+        return v[0] if v else None
+
+    for t in targets:
+        file_report = diagnose_file(t, version)
+        if file_report is not None:
+            file_report.sort()
+            report.files.append(file_report)
+    report.files.extend(problems)
+    report.files.sort(key=lambda r: _sort_key(r.path))
+    return report
+
+
+def installed_truss() -> tuple[str, str] | None:
+    """(version, where): truss in this interpreter, else `truss --version` on PATH."""
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version("truss"), "this Python"
+    except importlib.metadata.PackageNotFoundError:
+        pass
+    import shutil
+    import subprocess
+
+    exe = shutil.which("truss")
+    if exe is None:
+        return None
+    try:
+        out = subprocess.run(
+            [exe, "--version"], capture_output=True, text=True, timeout=5, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = re.search(r"\d+\.\d+(?:\.\d+)?\S*", out.stdout + out.stderr)
+    return (m.group(), exe) if m else None

@@ -1,0 +1,125 @@
+"""Finding the Truss configs under the paths `doctor` is given."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from wizard.doctor.report import DoctorUsageError, FileReport
+from wizard.model.rules import Finding, Severity
+
+CONFIG_NAME = "config.yaml"
+# TrussConfig's fields in truss 0.18.36, plus `hf_cache`, the older name of model_cache.
+TRUSS_KEYS = frozenset(
+    {
+        "apply_library_patches", "base_image", "bdn", "bis_llm", "build", "build_commands",
+        "bundled_packages_dir", "cache_internal", "data_dir", "description", "docker_server",
+        "environment_variables", "examples_filename", "external_data", "external_package_dirs",
+        "hf_cache", "input_type", "live_reload", "model_cache", "model_class_filename",
+        "model_class_name", "model_framework", "model_metadata", "model_module_dir",
+        "model_name", "model_type", "python_version", "requirements", "requirements_file",
+        "resources", "runtime", "secrets", "spec_version", "system_packages",
+        "training_checkpoints", "trt_llm", "use_local_src", "weights",
+    }
+)  # fmt: skip
+# An unparsable config.yaml is reported only when it looks like a Truss config.
+_TRUSS_KEY_LINE = re.compile(r"^(?:" + "|".join(sorted(TRUSS_KEYS)) + r")\s*:", re.MULTILINE)
+# Never searched: version control, dependency trees and caches. Virtualenvs are
+# recognised by their pyvenv.cfg (conda: conda-meta/) whatever their name.
+SKIP_DIRS = frozenset(
+    {
+        ".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox",
+        ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".eggs",
+    }
+)  # fmt: skip
+_VENV_MARKERS = ("pyvenv.cfg", "conda-meta")
+
+
+@dataclass(frozen=True)
+class Target:
+    path: Path
+    explicit: bool  # named on the command line: checked whatever it looks like
+
+
+def discover(paths: Sequence[Path]) -> tuple[list[Target], list[FileReport]]:
+    """Config files under `paths` (files are taken as they are), and unreadable
+    directories as reports. Symlinked directories are followed once each: a loop ends
+    where it meets a directory already searched. The same real file is listed once."""
+    targets: list[Target] = []
+    problems: list[FileReport] = []
+    seen_dirs: set[tuple[int, int]] = set()
+    for p in paths:
+        if os.path.isdir(p):
+            found: list[Path] = []
+            _walk(p, found, problems, seen_dirs)
+            targets.extend(Target(f, False) for f in sorted(found, key=_sort_key))
+        elif os.path.lexists(p):
+            targets.append(Target(p, True))
+        else:
+            raise DoctorUsageError(f"{p}: no such file or directory")
+    # One report per real file, under its own path when the walk found it there.
+    by_real: dict[str, Target] = {}
+    for t in targets:
+        real = os.path.realpath(t.path)
+        kept = by_real.get(real)
+        if kept is None or (
+            not kept.explicit and os.path.abspath(t.path) == real != os.path.abspath(kept.path)
+        ):
+            by_real[real] = t
+    return list(by_real.values()), problems
+
+
+def _sort_key(p: Path) -> tuple[str, ...]:
+    return p.parts
+
+
+def _walk(
+    root: Path, found: list[Path], problems: list[FileReport], seen: set[tuple[int, int]]
+) -> None:
+    # Real directories first, symlinked ones after: a project reached both ways is
+    # reported under its real path.
+    stack: list[Path] = [root]
+    links: list[Path] = []
+    while stack or links:
+        directory = stack.pop() if stack else links.pop()
+        try:
+            st = os.stat(directory)
+        except OSError:
+            continue
+        ident = (st.st_dev, st.st_ino)
+        if ident in seen:
+            continue
+        seen.add(ident)
+        try:
+            with os.scandir(directory) as it:
+                entries = list(it)
+        except OSError as e:
+            report = FileReport(directory, Path(os.path.realpath(directory)))
+            report.add(
+                Finding(
+                    "dir-unreadable",
+                    Severity.WARNING,
+                    (),
+                    f"cannot search this directory: {e.strerror}; configs in it were not checked",
+                    f"make it readable (chmod u+rx {directory}) or leave it out",
+                )
+            )
+            problems.append(report)
+            continue
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:  # a symlink loop of its own (ELOOP)
+                is_dir = False
+            if is_dir:
+                if entry.name not in SKIP_DIRS and not _is_venv(entry.path):
+                    (links if entry.is_symlink() else stack).append(Path(entry.path))
+            elif entry.name == CONFIG_NAME:
+                found.append(Path(entry.path))
+
+
+def _is_venv(path: str) -> bool:
+    return any(os.path.exists(os.path.join(path, m)) for m in _VENV_MARKERS)

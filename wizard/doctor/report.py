@@ -1,0 +1,129 @@
+"""What `doctor` reports: findings placed in their files, and the edits that fix them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wizard.model.rules import Finding, Severity
+
+
+class DoctorUsageError(Exception):
+    """The command cannot start: a path does not exist (exit 2)."""
+
+
+@dataclass(frozen=True)
+class FixAction:
+    """One certain edit: `key` is the config path it edits, `value` the new value (a new
+    name for rename-secret); `remove` deletes the key."""
+
+    kind: str  # one of FIX_KINDS
+    key: tuple[str, ...]
+    value: Any = None
+    remove: bool = False
+
+
+@dataclass
+class Diagnosis:
+    """One finding, placed in its file."""
+
+    rule: str
+    severity: Severity
+    message: str
+    fix: str
+    line: int | None = None
+    column: int | None = None
+    key: tuple[str, ...] = ()
+    action: FixAction | None = None
+
+    @property
+    def fixable(self) -> bool:
+        return self.action is not None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "line": self.line,
+            "column": self.column,
+            "key": list(self.key),
+            "message": self.message,
+            "fix": self.fix,
+            "fixable": self.fixable,
+            "fix_kind": self.action.kind if self.action else None,
+        }
+
+
+@dataclass
+class FileReport:
+    path: Path  # as found: what the user sees
+    real_path: Path
+    findings: list[Diagnosis] = field(default_factory=list)
+    data: Any = None  # the parsed config; None when it could not be read or parsed
+    node: Any = None  # its composed PyYAML node tree, for line numbers
+    explicit: bool = False
+
+    @property
+    def parsed(self) -> bool:
+        """False: unreadable or not YAML. Such a file is never edited."""
+        return self.node is not None
+
+    def add(self, finding: Finding, action: FixAction | None = None) -> Diagnosis:
+        line, column = locate(self.node, finding.path)
+        d = Diagnosis(
+            finding.rule,
+            finding.severity,
+            finding.message,
+            finding.fix,
+            line,
+            column,
+            finding.path,
+            action,
+        )
+        self.findings.append(d)
+        return d
+
+    def sort(self) -> None:
+        order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+        self.findings.sort(key=lambda d: (d.line or 0, order[d.severity], d.rule))
+
+
+@dataclass
+class DoctorReport:
+    files: list[FileReport]
+    notes: list[str] = field(default_factory=list)
+    truss_version: str | None = None
+    truss_source: str | None = None
+    live: bool = False
+
+    def counts(self) -> dict[str, int]:
+        out = {s.value: 0 for s in Severity}
+        out["fixable"] = 0
+        for f in self.files:
+            for d in f.findings:
+                out[d.severity.value] += 1
+                out["fixable"] += d.fixable
+        return out
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity is Severity.ERROR for f in self.files for d in f.findings)
+
+
+def locate(node: Any, path: tuple[str, ...]) -> tuple[int | None, int | None]:
+    """1-based (line, column) of the deepest key on `path` that exists; the last of
+    duplicate keys, as truss reads it."""
+    line = column = None
+    for key in path:
+        if node is None or type(node).__name__ != "MappingNode":
+            break
+        entry = None
+        for k, v in node.value:
+            if getattr(k, "value", None) == key and not isinstance(k.value, list):
+                entry = (k, v)
+        if entry is None:
+            break
+        line, column = entry[0].start_mark.line + 1, entry[0].start_mark.column + 1
+        node = entry[1]
+    return line, column
