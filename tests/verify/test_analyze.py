@@ -19,7 +19,7 @@ from wizard.model.image import RegistryKind
 from wizard.model.secret import Secret
 from wizard.verify.analyze import (
     DecodedSecret,
-    SecretFinding,
+    Finding,
     SecretFormatError,
     Severity,
     analyze_credentials,
@@ -438,11 +438,11 @@ UNDECODABLE = [
 ]
 
 
-def _codes(findings: tuple[SecretFinding, ...] | list[SecretFinding]) -> set[tuple[str, Severity]]:
+def _codes(findings: tuple[Finding, ...] | list[Finding]) -> set[tuple[str, Severity]]:
     return {(f.code, f.severity) for f in findings}
 
 
-def _check_fix(c: Case, findings: tuple[SecretFinding, ...] | list[SecretFinding]) -> None:
+def _check_fix(c: Case, findings: tuple[Finding, ...] | list[Finding]) -> None:
     if c.fix:
         matching = [f for f in findings if f.code == c.fix_code]
         assert matching, c.fix_code
@@ -738,7 +738,7 @@ def _leaks(texts: list[str], secrets: tuple[str, ...]) -> set[str]:
     return {piece for piece in _forbidden(*secrets) if piece in blob}
 
 
-def _texts(findings: tuple[SecretFinding, ...] | list[SecretFinding]) -> list[str]:
+def _texts(findings: tuple[Finding, ...] | list[Finding]) -> list[str]:
     out: list[str] = []
     for f in findings:
         out += [f.message, f.fix, repr(f), json.dumps(f.to_json())]
@@ -810,8 +810,8 @@ def test_format_error_pickles_without_the_value() -> None:
 
 def test_severity_and_finding_shape() -> None:
     assert Severity.ERROR == "error" and Severity.WARNING == "warning"
-    f = SecretFinding("x", Severity.WARNING, "m", "fix")
-    assert f.to_json() == {"code": "x", "severity": "warning", "message": "m", "fix": "fix"}
+    f = Finding("x", Severity.WARNING, (), "m", "fix")
+    assert f.to_json()["rule"] == "x" and f.to_json()["message"] == "m"
     assert not f.is_error
     assert isinstance(DecodedSecret("u", Secret("p"), (f,)).ok, bool)
 

@@ -25,8 +25,9 @@ from wizard.config.plan import (
     current_values,
     plan_setup,
 )
-from wizard.model import catalog, truss
+from wizard.model import catalog
 from wizard.model.catalog import FieldSpec, MethodSpec, RegistrySpec
+from wizard.model.facts import FACTS
 from wizard.model.image import ImageRef, ImageRefError, RegistryInfo, detect_registry, parse_image
 from wizard.model.secret import Secret
 
@@ -181,7 +182,7 @@ class Flow:
         ]  # type: ignore[arg-type]
         qs += self._fact_questions(method)
         qs.append(Question("guide", Kind.INFO, "Cloud-side setup", help=self._guide_help()))
-        if reg.id == "ecr" and method.id in ("oidc", "assume-role"):
+        if method.provisionable:
             qs.append(
                 Question(
                     "provision",
@@ -298,50 +299,27 @@ class Flow:
 
     def _fact_questions(self, method: MethodSpec) -> list[Question]:
         """Baseten facts the cloud setup needs, asked only when Baseten did not tell us."""
-        am = method.auth_method
-        wanted: list[tuple[str, str, str]] = []
-        if am in (truss.AuthMethod.AWS_OIDC, truss.AuthMethod.GCP_OIDC):
-            wanted = [
-                ("org-id", "Baseten organization ID", "org_id"),
-                ("team-id", "Baseten team ID", "team_id"),
-            ]
-        elif am is truss.AuthMethod.AWS_ASSUME_ROLE:
-            wanted = [
-                ("baseten-role-arn", "Baseten's AWS role ARN", "aws_role_arn"),
-                ("external-id", "Your organization's external ID", "external_id"),
-            ]
         facts = self.facts()
-        qs = [
+        provider = self.value("workload-provider") or ""
+        derived = {  # the project number is in the provider path
+            "project-number": provider.split("/")[1] if provider.startswith("projects/") else None
+        }
+        return [
             Question(
-                qid,
+                fid,
                 Kind.TEXT,
-                label,
-                default=getattr(facts, attr, None),
+                FACTS[fid].label,
+                default=facts.known(fid) or derived.get(fid),
                 required=False,
-                help="`truss whoami --show-oidc` or `--show-aws-assume-role` prints it; "
-                "leave empty to keep a placeholder in the guide.",
+                help=f"{FACTS[fid].help[:1].upper()}{FACTS[fid].help[1:]}; leave empty to keep "
+                "a placeholder in the guide.",
             )
-            for qid, label, attr in wanted
+            for fid in method.facts
         ]
-        if am is truss.AuthMethod.GCP_OIDC:
-            provider = self.value("workload-provider") or ""
-            number = provider.split("/")[1] if provider.startswith("projects/") else None
-            qs.append(
-                Question(
-                    "project-number",
-                    Kind.TEXT,
-                    "GCP project number",
-                    default=number,
-                    required=False,
-                    help="`gcloud projects describe PROJECT "
-                    "--format='value(projectNumber)'` prints it.",
-                )
-            )
-        return qs
 
     def _credential_questions(self, reg: RegistrySpec, method: MethodSpec) -> list[Question]:
         if method.is_token:
-            fixed = reg.token_username if not reg.token_username.startswith("your ") else None
+            fixed = reg.fixed_username
             return [
                 Question(
                     "username",
@@ -358,7 +336,7 @@ class Flow:
                     required=False,
                 ),
             ]
-        if method.id == "service-account":
+        if method.credential == "key-file":
             return [
                 Question(
                     "key-file",
@@ -406,14 +384,9 @@ class Flow:
     def guide_answers(self) -> dict[str, str]:
         out = {k: v for k, v in {**self.presets, **self.answers}.items() if v}
         facts = self.facts()
-        for qid, attr in (
-            ("org-id", "org_id"),
-            ("team-id", "team_id"),
-            ("baseten-role-arn", "aws_role_arn"),
-            ("external-id", "external_id"),
-        ):
-            if qid not in out and getattr(facts, attr, None):
-                out[qid] = getattr(facts, attr)
+        for fid in FACTS:
+            if fid not in out and (known := facts.known(fid)):
+                out[fid] = known
         return out
 
     # -- driving ----------------------------------------------------------------------
@@ -559,7 +532,7 @@ class Flow:
 
     def guide_context(self, plan: SetupPlan | None = None) -> Any:
         """The guide/cloud context for these answers (a wizard.guide.service.GuideContext)."""
-        from wizard.guide.service import GuideContext, with_answers
+        from wizard.guide.service import GuideContext
 
         plan = plan or self.plan()
         answers = {**plan.values, **self.guide_answers()}
@@ -568,7 +541,7 @@ class Flow:
             plan.info,
             plan.registry,
             plan.method,
-            with_answers(self.facts(), answers),
+            self.facts().with_answers(answers),
             answers,
             [],
         )

@@ -85,12 +85,6 @@ _USERNAME_PLACEHOLDERS: dict[RegistryKind, str] = {
     RegistryKind.GHCR: "GITHUB_USERNAME",
     RegistryKind.OTHER: "USERNAME",
 }
-# Registries whose token username is fixed: anything else is refused.
-_FIXED_USERNAMES: dict[RegistryKind, str] = {
-    RegistryKind.ECR: "AWS",
-    RegistryKind.GAR: "oauth2accesstoken",
-    RegistryKind.NGC: "$oauthtoken",
-}
 _FIXED_HOSTS: dict[RegistryKind, str] = {
     RegistryKind.DOCKERHUB: "docker.io",
     RegistryKind.GHCR: "ghcr.io",
@@ -272,7 +266,7 @@ def _resolve(reg: RegistrySpec, v: GuideValues) -> dict[str, str]:
     else:
         out["registry_secret"] = v.registry_secret or REGISTRY_SECRET_PREFIX + out["registry_host"]
     out["token_username"] = (
-        _FIXED_USERNAMES.get(reg.kind)
+        reg.fixed_username
         or v.token_username
         or placeholder(_USERNAME_PLACEHOLDERS.get(reg.kind, "USERNAME"))
     )

@@ -4,7 +4,7 @@ facts, and run the cloud-side check or provisioning for keyless methods."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from wizard.config.plan import (
@@ -19,10 +19,7 @@ from wizard.config.plan import (
 from wizard.model import truss
 from wizard.model.catalog import MethodSpec, RegistrySpec
 from wizard.model.facts import BasetenFacts, SetupItem
-from wizard.model.image import ImageRef, RegistryInfo, RegistryKind, detect_registry
-
-# Facts about the user's Baseten organization a user may give by hand.
-FACT_FLAGS = ("org-id", "team-id", "baseten-role-arn", "external-id", "project-number")
+from wizard.model.image import ImageRef, RegistryInfo, detect_registry
 
 
 @dataclass
@@ -68,24 +65,9 @@ def resolve(req: GuideRequest) -> GuideContext:
     return GuideContext(ref, info, reg, method, facts, answers, notes)
 
 
-def _needs_facts(method: MethodSpec, answers: dict[str, str]) -> bool:
-    am = method.auth_method
-    if am in (truss.AuthMethod.AWS_OIDC, truss.AuthMethod.GCP_OIDC):
-        return not (answers.get("org-id") and answers.get("team-id"))
-    if am is truss.AuthMethod.AWS_ASSUME_ROLE:
-        return not (answers.get("baseten-role-arn") and answers.get("external-id"))
-    return False
-
-
-def with_answers(facts: BasetenFacts, answers: Mapping[str, str]) -> BasetenFacts:
-    """The facts with what the user typed or passed as flags taking precedence."""
-    return replace(
-        facts,
-        org_id=answers.get("org-id") or facts.org_id,
-        team_id=answers.get("team-id") or facts.team_id,
-        aws_role_arn=answers.get("baseten-role-arn") or facts.aws_role_arn,
-        external_id=answers.get("external-id") or facts.external_id,
-    )
+def _needs_facts(method: MethodSpec, answers: Mapping[str, str]) -> bool:
+    """Would Baseten's API tell us a fact the method needs that the user did not give?"""
+    return bool(BasetenFacts().with_answers(answers).missing(method.facts))
 
 
 def gather_facts(
@@ -109,7 +91,7 @@ def gather_facts(
                 notes.append(f"organization and team from Baseten ({login.source})")
             except BasetenError as e:
                 notes.append(f"could not ask Baseten ({e}); using placeholders")
-    facts = with_answers(facts, answers)
+    facts = facts.with_answers(answers)
     if (
         method.auth_method is truss.AuthMethod.AWS_ASSUME_ROLE
         and facts.org_id is None
@@ -128,14 +110,6 @@ def build(req: GuideRequest) -> tuple[object, GuideContext]:
     ctx = resolve(req)
     values = values_from(ctx.ref, ctx.info, ctx.facts, ctx.answers)
     return build_guide(ctx.registry.id, ctx.method.id, values), ctx
-
-
-def is_keyless(method: MethodSpec) -> bool:
-    return method.auth_method in (
-        truss.AuthMethod.AWS_OIDC,
-        truss.AuthMethod.AWS_ASSUME_ROLE,
-        truss.AuthMethod.GCP_OIDC,
-    )
 
 
 def cloud_check(ctx: GuideContext, *, profile: str | None = None) -> list[SetupItem]:
@@ -183,7 +157,7 @@ def provision_plan(ctx: GuideContext, *, profile: str | None = None) -> object:
     from wizard.guide.provision import plan_provision
     from wizard.model import validators
 
-    if ctx.registry.kind is not RegistryKind.ECR or ctx.method.id not in ("oidc", "assume-role"):
+    if not ctx.method.provisionable:
         raise SetupError(
             "--provision creates AWS resources for ECR with --method oidc or "
             "assume-role; for other setups, follow `registry-wizard guide`",

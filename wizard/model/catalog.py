@@ -44,10 +44,28 @@ class MethodSpec:
     fields: tuple[FieldSpec, ...] = ()
     # For token methods: how long the credential lives, or None for long-lived ones.
     token_lifetime: str | None = None
+    # No credential in Baseten: a cloud identity (an IAM role, a service account) that
+    # Baseten's own identity is trusted to use. Its cloud side can be inspected.
+    keyless: bool = False
+    # The wizard can create the cloud side itself (`--provision`, "Create it for me").
+    provisionable: bool = False
+    # The facts about the user's Baseten organization its guide and cloud check need,
+    # by fact id (see `facts.FACTS`).
+    facts: tuple[str, ...] = ()
+    # What a live check of this method takes from the user: "token" (username and
+    # token), "key-file" (a service-account JSON key), or None (nothing to type).
+    credential: str | None = None
+    # The Baseten secret's value, for the "create the secret" step.
+    secret_value: str = ""
 
     @property
     def is_token(self) -> bool:
         return self.auth_method is None
+
+    @property
+    def stores_registry_secret(self) -> bool:
+        """Its one Baseten secret can be built from the live check's credential."""
+        return self.is_token
 
 
 @dataclass(frozen=True)
@@ -56,9 +74,14 @@ class RegistrySpec:
     label: str
     description: str
     example_image: str
-    token_username: str
+    token_username: str  # shown: the literal username, or what it is ("your Docker ID")
     token_kind: str
     methods: tuple[MethodSpec, ...] = field(default=())
+    # The username a token method must use, when the registry fixes it; anything else
+    # is refused. None: the user's own account name.
+    fixed_username: str | None = None
+    # Whose cloud the keyless methods live in ("AWS", "GCP"), None for token-only registries.
+    cloud: str | None = None
 
     @property
     def id(self) -> str:
@@ -70,6 +93,15 @@ class RegistrySpec:
     @property
     def recommended(self) -> MethodSpec:
         return self.methods[0]
+
+    @property
+    def oidc(self) -> MethodSpec | None:
+        """The keyless method recommended for the registry, if it has one."""
+        return self.recommended if self.recommended.keyless else None
+
+    def method_for(self, auth_method: truss.AuthMethod | None) -> MethodSpec | None:
+        """The method config.yaml names by `auth_method` (None: the token method)."""
+        return next((m for m in self.methods if m.auth_method is auth_method), None)
 
 
 def _ecr_region(ref: ImageRef, info: RegistryInfo) -> str | None:
@@ -116,8 +148,20 @@ def _aws_key_secret(field_id: str, key: str, default: str, what: str) -> FieldSp
     )
 
 
+_TOKEN_VALUE = "base64 of user:token (`registry-wizard secret encode` builds it)"
+_OIDC_FACTS = ("org-id", "team-id")
+
+
 def _token(lifetime: str | None, why: str, label: str = "Access token") -> MethodSpec:
-    return MethodSpec("token", label, why, None, token_lifetime=lifetime)
+    return MethodSpec(
+        "token",
+        label,
+        why,
+        None,
+        token_lifetime=lifetime,
+        credential="token",
+        secret_value=_TOKEN_VALUE,
+    )
 
 
 ECR = RegistrySpec(
@@ -126,6 +170,8 @@ ECR = RegistrySpec(
     description="<account>.dkr.ecr.<region>.amazonaws.com",
     example_image="123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:1.0",
     token_username="AWS",
+    fixed_username="AWS",
+    cloud="AWS",
     token_kind="ECR authorization token (`aws ecr get-login-password`)",
     methods=(
         MethodSpec(
@@ -134,6 +180,9 @@ ECR = RegistrySpec(
             "No long-lived secret: Baseten gets short-lived AWS credentials for your role.",
             truss.AuthMethod.AWS_OIDC,
             (_role_arn(truss.AWS_OIDC_ROLE_ARN), _region(truss.AWS_OIDC_REGION)),
+            keyless=True,
+            provisionable=True,
+            facts=_OIDC_FACTS,
         ),
         MethodSpec(
             "assume-role",
@@ -141,6 +190,9 @@ ECR = RegistrySpec(
             "No secret in Baseten: Baseten's AWS role assumes yours, scoped by an external ID.",
             truss.AuthMethod.AWS_ASSUME_ROLE,
             (_role_arn(truss.AWS_ASSUME_ROLE_ARN), _region(truss.AWS_ASSUME_ROLE_REGION)),
+            keyless=True,
+            provisionable=True,
+            facts=("baseten-role-arn", "external-id"),
         ),
         MethodSpec(
             "iam",
@@ -161,6 +213,8 @@ ECR = RegistrySpec(
                     "AWS secret access key",
                 ),
             ),
+            secret_value="the access key ID and the secret access key of an IAM user allowed "
+            "to pull, one secret each",
         ),
         _token(
             "12 hours", "An ECR token expires after 12 hours: fine for a test, not for production."
@@ -174,6 +228,8 @@ GAR = RegistrySpec(
     description="<location>-docker.pkg.dev, gcr.io",
     example_image="us-central1-docker.pkg.dev/my-project/my-repo/app:1.0",
     token_username="oauth2accesstoken",
+    fixed_username="oauth2accesstoken",
+    cloud="GCP",
     token_kind="OAuth access token (`gcloud auth print-access-token`)",
     methods=(
         MethodSpec(
@@ -199,6 +255,8 @@ GAR = RegistrySpec(
                     validate=validators.workload_provider,
                 ),
             ),
+            keyless=True,
+            facts=(*_OIDC_FACTS, "project-number"),
         ),
         MethodSpec(
             "service-account",
@@ -216,6 +274,8 @@ GAR = RegistrySpec(
                     declares_secret=True,
                 ),
             ),
+            credential="key-file",
+            secret_value="the service account's JSON key file, as is",
         ),
         _token("1 hour", "A GCP access token expires after 1 hour: fine for a test only."),
     ),
@@ -249,6 +309,7 @@ NGC = RegistrySpec(
     description="nvcr.io",
     example_image="nvcr.io/nvidia/pytorch:24.01-py3",
     token_username="$oauthtoken",
+    fixed_username="$oauthtoken",
     token_kind="NGC API key",
     methods=(_token(None, "An NGC API key; the username is the literal $oauthtoken.", "API key"),),
 )

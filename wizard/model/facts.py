@@ -3,7 +3,8 @@ Baseten organization, and the item-by-item result of checking their cloud setup.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 OIDC_ISSUER = "https://oidc.baseten.co"
@@ -11,6 +12,56 @@ OIDC_HOST = "oidc.baseten.co"
 OIDC_AUDIENCE = "oidc.baseten.co"
 # Image pulls happen at build time: Baseten presents type=model_build for them.
 PULL_WORKLOAD_TYPE = "model_build"
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    """A fact about the user's Baseten organization (or GCP project) that a guide, a
+    cloud check or provisioning needs. `id` is also the flag (`--org-id`) and the flow's
+    question id; `attr` the `BasetenFacts` field Baseten's API fills, if any."""
+
+    id: str
+    label: str
+    help: str
+    attr: str | None
+
+
+FACTS: dict[str, FactSpec] = {
+    f.id: f
+    for f in (
+        FactSpec(
+            "org-id",
+            "Baseten organization ID",
+            "your Baseten organization ID (`truss whoami --show-oidc`)",
+            "org_id",
+        ),
+        FactSpec(
+            "team-id",
+            "Baseten team ID",
+            "your Baseten team ID (`truss whoami --show-oidc`)",
+            "team_id",
+        ),
+        FactSpec(
+            "baseten-role-arn",
+            "Baseten's AWS role ARN",
+            "Baseten's AWS role ARN (`truss whoami --show-aws-assume-role`)",
+            "aws_role_arn",
+        ),
+        FactSpec(
+            "external-id",
+            "Your organization's external ID",
+            "your organization's sts:ExternalId (`truss whoami --show-aws-assume-role`)",
+            "external_id",
+        ),
+        FactSpec(
+            "project-number",
+            "GCP project number",
+            "the GCP project NUMBER (`gcloud projects describe PROJECT "
+            "--format='value(projectNumber)'`)",
+            None,
+        ),
+    )
+}
 
 
 @dataclass
@@ -22,6 +73,22 @@ class BasetenFacts:
     teams: list[tuple[str, str]] = field(default_factory=list)  # (id, name)
     aws_role_arn: str | None = None  # Baseten's own role, for AWS AssumeRole trust
     external_id: str | None = None  # sts:ExternalId Baseten presents for the org
+
+    def known(self, fact_id: str) -> str | None:
+        """The fact by its id (`org-id`), when Baseten told us."""
+        attr = FACTS[fact_id].attr
+        return getattr(self, attr) if attr else None
+
+    def with_answers(self, answers: Mapping[str, str]) -> BasetenFacts:
+        """These facts with what the user typed or passed as flags taking precedence."""
+        given = {
+            f.attr: answers[f.id] for f in FACTS.values() if f.attr and answers.get(f.id)
+        }
+        return replace(self, **given)
+
+    def missing(self, fact_ids: tuple[str, ...]) -> list[str]:
+        """The Baseten facts among `fact_ids` that are still unknown."""
+        return [f for f in fact_ids if FACTS[f].attr and not self.known(f)]
 
 
 def subject(

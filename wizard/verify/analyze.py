@@ -6,7 +6,7 @@ trailing newline from `echo` without `-n`, GNU `base64` wrapping at 76 columns, 
 `:`, an empty username because a shell expanded `$oauthtoken`, the wrong fixed
 username for ECR / NGC / GAR, an ECR token past its embedded expiry, a GitHub
 fine-grained PAT on GHCR, a GCP key base64-encoded where raw JSON is expected.
-Each `SecretFinding` says what happened and the exact command (or action) that
+Each `Finding` says what happened and the exact command (or action) that
 gives a correct value.
 
 Severity: ERROR means the credential certainly will not work; WARNING means it is
@@ -30,14 +30,14 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from enum import Enum
 from typing import Any
 
 from wizard.model.auth import DOCKER_HUB_SECRET, REGISTRY_SECRET_PREFIX, registry_secret_name
 from wizard.model.catalog import REGISTRIES
+from wizard.model.findings import Finding, Severity, has_errors
 from wizard.model.image import (
     ImageRef,
     ImageRefError,
@@ -53,7 +53,7 @@ __all__ = [
     "GAR_JSON_KEY_USER",
     "GAR_USERNAMES",
     "DecodedSecret",
-    "SecretFinding",
+    "Finding",
     "SecretFormatError",
     "Severity",
     "analyze_credentials",
@@ -68,34 +68,6 @@ __all__ = [
 ]
 
 
-class Severity(str, Enum):
-    ERROR = "error"
-    WARNING = "warning"
-
-
-@dataclass(frozen=True)
-class SecretFinding:
-    """One problem with a credential. `fix` is a shell command when re-encoding the
-    value is the whole remedy, otherwise a one-line action naming what to do."""
-
-    code: str
-    severity: Severity
-    message: str
-    fix: str
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity is Severity.ERROR
-
-    def to_json(self) -> dict[str, str]:
-        return {
-            "code": self.code,
-            "severity": self.severity.value,
-            "message": self.message,
-            "fix": self.fix,
-        }
-
-
 @dataclass(frozen=True)
 class DecodedSecret:
     """A registry secret split into its parts, with what the offline analysis found.
@@ -105,7 +77,7 @@ class DecodedSecret:
 
     username: str
     password: Secret
-    findings: tuple[SecretFinding, ...]
+    findings: tuple[Finding, ...]
     expires_at: datetime | None = field(default=None)
 
     @property
@@ -124,18 +96,14 @@ class SecretFormatError(ValueError):
     """The value cannot be decoded into `user:token` at all; `findings` say why and what
     to run instead."""
 
-    def __init__(self, findings: tuple[SecretFinding, ...], secret_name: str = "") -> None:
+    def __init__(self, findings: tuple[Finding, ...], secret_name: str = "") -> None:
         self.findings = findings
         self.secret_name = secret_name
         store = f" and store its output as the Baseten secret {secret_name}" if secret_name else ""
         super().__init__(" ".join(f"{f.message} Run instead: {f.fix}{store}." for f in findings))
 
-    def __reduce__(self) -> tuple[type[SecretFormatError], tuple[tuple[SecretFinding, ...], str]]:
+    def __reduce__(self) -> tuple[type[SecretFormatError], tuple[tuple[Finding, ...], str]]:
         return (type(self), (self.findings, self.secret_name))
-
-
-def has_errors(findings: Iterable[SecretFinding]) -> bool:
-    return any(f.is_error for f in findings)
 
 
 # --- facts about the registries and their tokens ----------------------------------------
@@ -260,7 +228,7 @@ def decode_registry_secret(
     """
     command = secret_value_command(kind, host)
     target = registry_secret_name_for(kind, host)
-    findings: list[SecretFinding] = []
+    findings: list[Finding] = []
 
     text = value.reveal()
     if not text.strip():
@@ -309,7 +277,7 @@ def decode_registry_secret(
         body = body.replace("\r", "").replace("\n", "")
 
     decoded = _decode_pair_text(body, kind, command)
-    if isinstance(decoded, SecretFinding):
+    if isinstance(decoded, Finding):
         raise SecretFormatError((decoded,), target)
 
     username, _, password = decoded.partition(":")
@@ -319,7 +287,7 @@ def decode_registry_secret(
     return DecodedSecret(username, secret, tuple(findings), expires)
 
 
-def _decode_pair_text(body: str, kind: RegistryKind, command: str) -> str | SecretFinding:
+def _decode_pair_text(body: str, kind: RegistryKind, command: str) -> str | Finding:
     """The `user:token` text inside `body`, or the finding that says why there is none."""
     problem = _base64_problem(body)
     raw = _b64decode(body) if problem is None else None
@@ -381,7 +349,7 @@ def analyze_credentials(
     *,
     host: str = "",
     now: datetime | None = None,
-) -> list[SecretFinding]:
+) -> list[Finding]:
     """Everything wrong with `username` / `password` for `kind` that shows without a network.
 
     `now` defaults to the current time; a naive `now` is taken as UTC.
@@ -420,7 +388,7 @@ class _Creds:
         return self.password.reveal().strip()
 
 
-def _placeholder_findings(c: _Creds) -> Iterator[SecretFinding]:
+def _placeholder_findings(c: _Creds) -> Iterator[Finding]:
     for part, value in (("username", c.user), ("password", c.token)):
         if _PLACEHOLDER.fullmatch(value):
             yield _finding(
@@ -432,7 +400,7 @@ def _placeholder_findings(c: _Creds) -> Iterator[SecretFinding]:
             )
 
 
-def _generic_findings(c: _Creds) -> Iterator[SecretFinding]:
+def _generic_findings(c: _Creds) -> Iterator[Finding]:
     if not c.user:
         yield _empty_username(c)
     elif (what := _token_kind(c.user)) is not None or len(c.user) > _USERNAME_MAX:
@@ -482,7 +450,7 @@ def _generic_findings(c: _Creds) -> Iterator[SecretFinding]:
         )
 
 
-def _empty_username(c: _Creds) -> SecretFinding:
+def _empty_username(c: _Creds) -> Finding:
     if c.kind is RegistryKind.NGC:
         message = (
             "The username is empty: a shell expanded `$oauthtoken` to nothing because the "
@@ -510,7 +478,7 @@ def _whitespace_severity(c: _Creds, *, username: bool = False) -> Severity:
     return Severity.ERROR
 
 
-def _wrong_username(c: _Creds, expected: str, extra: str = "") -> SecretFinding:
+def _wrong_username(c: _Creds, expected: str, extra: str = "") -> Finding:
     return _finding(
         "wrong_username",
         Severity.ERROR,
@@ -520,7 +488,7 @@ def _wrong_username(c: _Creds, expected: str, extra: str = "") -> SecretFinding:
     )
 
 
-def _check_ecr(c: _Creds) -> Iterator[SecretFinding]:
+def _check_ecr(c: _Creds) -> Iterator[Finding]:
     expected = _FIXED_USERNAME[RegistryKind.ECR]
     if c.user and c.user != expected:
         yield _wrong_username(c, expected, " Docker logs in to ECR as `AWS` with a token.")
@@ -577,7 +545,7 @@ def _check_ecr(c: _Creds) -> Iterator[SecretFinding]:
         )
 
 
-def _check_ngc(c: _Creds) -> Iterator[SecretFinding]:
+def _check_ngc(c: _Creds) -> Iterator[Finding]:
     expected = _FIXED_USERNAME[RegistryKind.NGC]
     if not c.user or c.user == expected:
         return
@@ -590,7 +558,7 @@ def _check_ngc(c: _Creds) -> Iterator[SecretFinding]:
     yield _wrong_username(c, expected, extra)
 
 
-def _check_gar(c: _Creds) -> Iterator[SecretFinding]:
+def _check_gar(c: _Creds) -> Iterator[Finding]:
     shape = _gar_password_shape(c.token)
     if not c.user:
         return
@@ -608,7 +576,7 @@ def _check_gar(c: _Creds) -> Iterator[SecretFinding]:
     yield from _GAR_CHECKS[c.user](c, shape)
 
 
-def _gar_access_token(c: _Creds, shape: str) -> Iterator[SecretFinding]:
+def _gar_access_token(c: _Creds, shape: str) -> Iterator[Finding]:
     if shape in ("json", "json_base64", "not_sa_json"):
         key_user = GAR_JSON_KEY_BASE64_USER if shape == "json_base64" else GAR_JSON_KEY_USER
         yield _finding(
@@ -627,7 +595,7 @@ def _gar_access_token(c: _Creds, shape: str) -> Iterator[SecretFinding]:
         )
 
 
-def _gar_json_key(c: _Creds, shape: str) -> Iterator[SecretFinding]:
+def _gar_json_key(c: _Creds, shape: str) -> Iterator[Finding]:
     if shape == "access_token":
         yield _finding(
             "username_mismatch",
@@ -671,14 +639,14 @@ def _gar_json_key(c: _Creds, shape: str) -> Iterator[SecretFinding]:
         )
 
 
-_GAR_CHECKS: dict[str, Callable[[_Creds, str], Iterator[SecretFinding]]] = {
+_GAR_CHECKS: dict[str, Callable[[_Creds, str], Iterator[Finding]]] = {
     GAR_ACCESS_TOKEN_USER: _gar_access_token,
     GAR_JSON_KEY_USER: _gar_json_key,
     GAR_JSON_KEY_BASE64_USER: _gar_json_key,
 }
 
 
-def _check_ghcr(c: _Creds) -> Iterator[SecretFinding]:
+def _check_ghcr(c: _Creds) -> Iterator[Finding]:
     token = c.token
     if token.startswith("github_pat_"):
         yield _finding(
@@ -707,7 +675,7 @@ def _check_ghcr(c: _Creds) -> Iterator[SecretFinding]:
         )
 
 
-def _check_dockerhub(c: _Creds) -> Iterator[SecretFinding]:
+def _check_dockerhub(c: _Creds) -> Iterator[Finding]:
     if _EMAIL.fullmatch(c.user):
         yield _finding(
             "email_username",
@@ -728,11 +696,11 @@ def _check_dockerhub(c: _Creds) -> Iterator[SecretFinding]:
         )
 
 
-def _no_checks(c: _Creds) -> Iterator[SecretFinding]:
+def _no_checks(c: _Creds) -> Iterator[Finding]:
     return iter(())
 
 
-_KIND_CHECKS: dict[RegistryKind, Callable[[_Creds], Iterator[SecretFinding]]] = {
+_KIND_CHECKS: dict[RegistryKind, Callable[[_Creds], Iterator[Finding]]] = {
     RegistryKind.ECR: _check_ecr,
     RegistryKind.GAR: _check_gar,
     RegistryKind.GHCR: _check_ghcr,
@@ -744,7 +712,7 @@ _KIND_CHECKS: dict[RegistryKind, Callable[[_Creds], Iterator[SecretFinding]]] = 
 # --- the GCP_SERVICE_ACCOUNT_JSON secret ---------------------------------------------------
 
 
-def analyze_service_account_json(value: Secret) -> list[SecretFinding]:
+def analyze_service_account_json(value: Secret) -> list[Finding]:
     """Check the Baseten secret of the service-account JSON method: the raw key JSON."""
     text = value.reveal().strip()
     fix = "Store the key file's content as is: cat key.json"
@@ -778,7 +746,7 @@ def analyze_service_account_json(value: Secret) -> list[SecretFinding]:
     ]
 
 
-def _not_service_account_key(fix: str) -> SecretFinding:
+def _not_service_account_key(fix: str) -> Finding:
     return _finding(
         "not_service_account_key",
         Severity.ERROR,
@@ -840,8 +808,8 @@ def _timestamp(value: Any) -> datetime | None:
 # --- helpers --------------------------------------------------------------------------
 
 
-def _finding(code: str, severity: Severity, message: str, fix: str) -> SecretFinding:
-    return SecretFinding(code=code, severity=severity, message=message, fix=fix)
+def _finding(code: str, severity: Severity, message: str, fix: str) -> Finding:
+    return Finding(code, severity, (), message, fix)
 
 
 def _label(kind: RegistryKind) -> str:

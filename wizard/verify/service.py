@@ -79,7 +79,7 @@ def resolve_ref(image: str | None, config: Path | None) -> tuple[ImageRef, str |
         raise CheckUsageError(f"--image: {e}") from None
 
 
-def _finding_stop(result: CheckResult, findings: Sequence[analyze.SecretFinding]) -> bool:
+def _finding_stop(result: CheckResult, findings: Sequence[analyze.Finding]) -> bool:
     """Record the offline findings; True when one of them settles the verdict."""
     errors = [f for f in findings if f.severity is analyze.Severity.ERROR]
     for f in findings:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from wizard.guide.service import GuideContext
     from wizard.model.facts import SetupItem
     from wizard.model.rules import Finding
-    from wizard.verify.analyze import SecretFinding
+    from wizard.verify.analyze import Finding
     from wizard.verify.dockerconfig import DockerCredential
     from wizard.verify.verdict import CheckResult, Progress
 
@@ -38,9 +38,7 @@ def has_baseten_login() -> bool:
 
 
 def is_keyless(flow: Flow) -> bool:
-    from wizard.guide.service import is_keyless as keyless
-
-    return flow.method is not None and keyless(flow.method)
+    return flow.method is not None and flow.method.keyless
 
 
 def method_label(flow: Flow) -> str:
@@ -51,7 +49,7 @@ def method_label(flow: Flow) -> str:
 
 def cloud_name(flow: Flow) -> str:
     reg = flow.registry
-    return "GCP" if reg is not None and reg.id == "gar" else "AWS"
+    return (reg.cloud if reg is not None else None) or "AWS"
 
 
 def cloud_items(flow: Flow) -> list[SetupItem]:
@@ -81,7 +79,7 @@ def docker_credential(flow: Flow) -> DockerCredential | None:
     return found
 
 
-def credential_findings(flow: Flow, username: str, token: Secret) -> list[SecretFinding]:
+def credential_findings(flow: Flow, username: str, token: Secret) -> list[Finding]:
     """The offline analysis `check` runs before any request, for inline validation."""
     from wizard.verify.analyze import analyze_credentials
 
@@ -91,7 +89,7 @@ def credential_findings(flow: Flow, username: str, token: Secret) -> list[Secret
     return analyze_credentials(username, token, info.kind, host=ref.registry)
 
 
-def key_file_findings(path: str) -> list[SecretFinding]:
+def key_file_findings(path: str) -> list[Finding]:
     from wizard.verify.analyze import analyze_service_account_json
 
     p = Path(path).expanduser()
