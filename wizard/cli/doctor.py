@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+from wizard.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 
 _EPILOG = """\
 examples:

@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wizard.model import catalog
+
 if TYPE_CHECKING:
     from wizard.verify.registry import Options
 
@@ -36,6 +38,25 @@ def add_fact_flags(p: argparse.ArgumentParser) -> None:
 def facts_from(args: argparse.Namespace) -> dict[str, str]:
     return {
         fid: v for fid in _FACT_HELP if (v := getattr(args, f"fact_{fid.replace('-', '_')}", None))
+    }
+
+
+def add_field_flags(p: argparse.ArgumentParser) -> None:
+    group = p.add_argument_group("method values")
+    for f in catalog.all_fields().values():
+        group.add_argument(
+            f.flag,
+            dest=f"field_{f.id.replace('-', '_')}",
+            metavar="VALUE",
+            help=f.help.replace("%", "%%"),
+        )
+
+
+def field_values(args: argparse.Namespace) -> dict[str, str]:
+    return {
+        fid: v
+        for fid in catalog.all_fields()
+        if (v := getattr(args, f"field_{fid.replace('-', '_')}", None)) is not None
     }
 
 

@@ -13,14 +13,13 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from wizard.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from wizard.config.diff import unified_diff
 from wizard.config.plan import SetupPlan
 from wizard.config.writer import check_writable, write_config
 
 if TYPE_CHECKING:
     from wizard.verify.verdict import CheckResult
-
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
 def color_enabled(stream: TextIO) -> bool:
