@@ -22,7 +22,7 @@ import pytest
 from tests.conftest import unavailable
 from wizard import doctor
 from wizard.cli.doctor import add_parser
-from wizard.model.rules import Severity
+from wizard.model.findings import Finding, Severity
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
@@ -74,7 +74,7 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def findings(path: Path, *, truss_version: str | None = "0.18.36") -> list[doctor.Diagnosis]:
+def findings(path: Path, *, truss_version: str | None = "0.18.36") -> list[Finding]:
     report = doctor.diagnose([path], truss_version=truss_version)
     return [d for f in report.files for d in f.findings]
 
@@ -104,6 +104,22 @@ def _assume_role() -> str:
     )
 
 
+def _gcp_oidc(
+    account: str = "puller@my-project.iam.gserviceaccount.com",
+    provider: str = "projects/123456/locations/global/workloadIdentityPools/pool/providers/prov",
+) -> str:
+    return (
+        "model_name: m\n"
+        "base_image:\n"
+        f"  image: {GAR}\n"
+        "  docker_auth:\n"
+        "    auth_method: GCP_OIDC\n"
+        "    registry: us-docker.pkg.dev\n"
+        f"    gcp_oidc_service_account: {account}\n"
+        f"    gcp_oidc_workload_id_provider: {provider}\n"
+    )
+
+
 # (rule, config text, line, severity, fixable)
 STATIC: list[tuple[str, str, int | None, Severity, bool]] = [
     ("yaml-invalid", "model_name: m\nbase_image:\n  image: [unclosed\n", 3, Severity.ERROR, False),
@@ -116,14 +132,14 @@ STATIC: list[tuple[str, str, int | None, Severity, bool]] = [
         "model_name: m\nsecrets:\n  hf_access_token: hf_abc\n",
         3,
         Severity.ERROR,
-        False,
+        True,
     ),
     (
         "secret-placeholder-value",
         'model_name: m\nsecrets:\n  hf_access_token: "your-hf-access-token"\n',
         3,
-        Severity.WARNING,
-        False,
+        Severity.INFO,
+        True,
     ),
     ("base-image-not-mapping", "base_image: acme/app:1\n", 1, Severity.ERROR, False),
     ("unknown-key", "base_image:\n  image: acme/app:1\n  auth: {}\n", 3, Severity.ERROR, False),
@@ -232,6 +248,41 @@ STATIC: list[tuple[str, str, int | None, Severity, bool]] = [
         False,
     ),
     ("auth-missing", f"base_image:\n  image: {ECR}/a:1.0\n", 2, Severity.ERROR, False),
+    ("role-arn-invalid", _oidc().replace(ROLE, "role/pull"), 6, Severity.ERROR, False),
+    (
+        "role-other-account",
+        _oidc().replace(ROLE, "arn:aws:iam::111111111111:role/pull"),
+        6,
+        Severity.WARNING,
+        False,
+    ),
+    (
+        "region-invalid",
+        _oidc().replace("aws_oidc_region: us-east-1", "aws_oidc_region: useast1"),
+        7,
+        Severity.ERROR,
+        False,
+    ),
+    ("service-account-invalid", _gcp_oidc(account="puller"), 7, Severity.ERROR, False),
+    ("workload-provider-invalid", _gcp_oidc(provider="pool/prov"), 8, Severity.ERROR, False),
+    (
+        "workload-provider-project-id",
+        _gcp_oidc(
+            provider="projects/my-proj/locations/global/workloadIdentityPools/p-ool/providers/q-prov"
+        ),
+        8,
+        Severity.ERROR,
+        False,
+    ),
+    (
+        "secret-name-invalid",
+        f"base_image:\n  image: {GAR}\n  docker_auth:\n    auth_method: GCP_SERVICE_ACCOUNT_JSON\n"
+        "    registry: us-docker.pkg.dev\n    secret_name: 'my key!'\n"
+        "secrets:\n  'my key!': null\n",
+        6,
+        Severity.ERROR,
+        False,
+    ),
     ("latest-tag", _oidc(image=f"{ECR}/team/app"), 3, Severity.WARNING, False),
     (
         "oidc-available",
@@ -495,7 +546,7 @@ def _report_tree(tmp_path: Path) -> Path:
     write(
         root / "b" / "config.yaml",
         "base_image:\n  image: acme/app\nsecrets:\n  DOCKER_REGISTRY_docker.io: null\n"
-        "  hf_token: hf_x\n",
+        "  hf_token: hf_abc123\n",
     )
     write(root / "c" / "config.yaml", "model_name: c\nbase_image: [\n")
     write(root / "d" / "config.yaml", "model_name: clean\n")
@@ -524,7 +575,7 @@ def test_json_report_matches_its_schema(tmp_path: Path) -> None:
         "fixable": True,
         "fix_kind": "rename-secret",
     }
-    assert data["summary"] == {"files": 4, "errors": 3, "warnings": 2, "info": 0, "fixable": 2}
+    assert data["summary"] == {"files": 4, "errors": 3, "warnings": 2, "info": 0, "fixable": 3}
 
 
 def test_sarif_is_valid_2_1_0_with_rules_help_and_locations(tmp_path: Path) -> None:
@@ -912,7 +963,7 @@ def test_live_looks_secrets_up_in_baseten_once(
     assert len(lookups) == 1
     by_file = {
         f.path.parent.name: [
-            (d.rule, d.severity.value, d.key[-1])
+            (d.rule, d.severity.value, d.path[-1])
             for d in f.findings
             if d.rule == "baseten-secret-missing"
         ]

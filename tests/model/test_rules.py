@@ -233,8 +233,38 @@ def test_missing_registry_is_a_warning_naming_the_host() -> None:
         "set token in baseten workspace",
     ],
 )
-def test_placeholder_secret_values_are_warnings_not_leaks(value: str) -> None:
+def test_placeholder_secret_values_are_notes_not_leaks(value: str) -> None:
+    """truss documents null as the placeholder and never reads the value: a placeholder
+    leaks nothing, so it is a note, with the certain fix of writing null."""
     (finding,) = check({"secrets": {"hf_access_token": value}})
     assert finding.rule == "secret-placeholder-value"
-    assert finding.severity is Severity.WARNING
+    assert finding.severity is Severity.INFO
     assert "hf_access_token: null" in finding.fix
+    assert finding.edit is not None and finding.edit.kind == "null-secret"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "hf_abcdefghijklmnopqrstuvwxyz123456",
+        "ghp_0123456789abcdefghijABCDEFGHIJ012345",
+        "github_pat_11ABCDEFG0123456789_abcdefghijklmnop",
+        "AKIAIOSFODNN7EXAMPLE",
+        "b2N0b2NhdDpnaHBfMDEyMzQ1Njc4OWFiY2RlZg==",  # base64 of octocat:ghp_...
+        "-----BEGIN PRIVATE KEY-----\nMIIEv...\n-----END PRIVATE KEY-----\n",
+        "nvapi-0123456789abcdefghijkl",
+        "Zx81pQ7vN2mL0kR5tY8wB3cH6jF9dS4a",  # long and random
+    ],
+)
+def test_values_that_look_like_credentials_are_errors(value: str) -> None:
+    (finding,) = check({"secrets": {"token": value}})
+    assert finding.rule == "secret-value-in-file"
+    assert finding.severity is Severity.ERROR
+    assert value not in finding.message
+
+
+@pytest.mark.parametrize("value", ["abc", "true", "my-model"])
+def test_other_values_are_warnings(value: str) -> None:
+    (finding,) = check({"secrets": {"token": value}})
+    assert finding.rule == "secret-value-in-file"
+    assert finding.severity is Severity.WARNING

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from wizard.cli.exits import EXIT_USAGE
 from wizard.cli.flags import add_fact_flags, add_transport_flags, facts_from, transport_from
 from wizard.cli.stdin import UsageError, read_stdin_secret
+from wizard.model.exits import EXIT_USAGE
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from wizard.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE
+from wizard.model.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 
 _EPILOG = """\
 examples:
@@ -244,10 +244,10 @@ def _fix(result: Any, paths: Sequence[Path], args: argparse.Namespace) -> int:
         except ConfigError as e:
             out.error(str(e))
     renamed = {
-        (str(p.report.path), d.action.key)
+        (str(p.report.path), d.edit.key)
         for p in written
         for d in p.fixed
-        if d.action and d.action.kind == "rename-secret"
+        if d.edit and d.edit.kind == "rename-secret"
     }
     out.info(f"fixed {sum(len(p.fixed) for p in written)} findings in {len(written)} files.")
     after = diagnose(paths, truss_version=args.truss_version)
@@ -257,7 +257,7 @@ def _fix(result: Any, paths: Sequence[Path], args: argparse.Namespace) -> int:
     remaining += sum(
         d.severity.value == "error"
         and d.rule in _LIVE_RULES
-        and (str(f.path), d.key) not in renamed
+        and (str(f.path), d.path) not in renamed
         for f in result.files
         for d in f.findings
     )

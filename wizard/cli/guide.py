@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from wizard.cli.exits import EXIT_OK
 from wizard.cli.flags import add_fact_flags, add_field_flags, facts_from, field_values
 from wizard.model import catalog
+from wizard.model.exits import EXIT_OK
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

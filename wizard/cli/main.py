@@ -20,8 +20,8 @@ from wizard.cli import doctor as doctor_cmd
 from wizard.cli import guide as guide_cmd
 from wizard.cli import secret as secret_cmd
 from wizard.cli import setup as setup_cmd
-from wizard.cli.exits import EXIT_OK, EXIT_USAGE
 from wizard.cli.flags import add_transport_flags, transport_from
+from wizard.model.exits import EXIT_OK, EXIT_USAGE
 
 
 def _run_tui(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

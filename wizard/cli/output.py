@@ -13,10 +13,10 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from wizard.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from wizard.config.diff import unified_diff
 from wizard.config.plan import SetupPlan
 from wizard.config.writer import check_writable, write_config
+from wizard.model.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
     from wizard.verify.verdict import CheckResult

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from wizard.cli.exits import EXIT_AUTH, EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from wizard.cli.stdin import UsageError, read_stdin_secret
+from wizard.model.exits import EXIT_AUTH, EXIT_ERROR, EXIT_OK, EXIT_USAGE
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

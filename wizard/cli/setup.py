@@ -7,7 +7,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from wizard.cli.exits import EXIT_ERROR, EXIT_USAGE
 from wizard.cli.flags import (
     add_fact_flags,
     add_field_flags,
@@ -18,6 +17,7 @@ from wizard.cli.flags import (
 )
 from wizard.cli.stdin import UsageError, read_stdin_secret
 from wizard.model import catalog
+from wizard.model.exits import EXIT_ERROR, EXIT_USAGE
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

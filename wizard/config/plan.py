@@ -9,24 +9,29 @@ from pathlib import Path
 
 from wizard.config.document import ConfigDocument, ConfigError, parse_text, read_config
 from wizard.config.edit import ConfigEdit, plan_edit
-from wizard.model import catalog, rules, truss, validators
-from wizard.model.auth import AuthTarget, build_target, registry_secret_name
+from wizard.model import catalog, rules, truss
+from wizard.model.auth import AuthTarget, build_target
 from wizard.model.catalog import MethodSpec, RegistrySpec
+from wizard.model.exits import EXIT_INVALID, EXIT_USAGE
 from wizard.model.image import ImageRef, ImageRefError, RegistryInfo, detect_registry, parse_image
-
-EXIT_INVALID = 1
-EXIT_USAGE = 2
 
 
 class SetupError(Exception):
     def __init__(
-        self, message: str, exit_code: int = EXIT_INVALID, *, missing: bool = False
+        self,
+        message: str,
+        exit_code: int = EXIT_INVALID,
+        *,
+        missing: bool = False,
+        rule: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.exit_code = exit_code
         # An answer is missing (not wrong): an interactive front end can ask for it.
         self.missing = missing
+        # The rulebook's code for a refused value: `doctor` reports it on the file's line.
+        self.rule = rule
 
 
 @dataclass
@@ -57,14 +62,16 @@ class SetupPlan:
 
 
 def current_method(doc: ConfigDocument, reg: RegistrySpec, ref: ImageRef) -> MethodSpec | None:
-    """The method config.yaml already uses for this registry, if any."""
+    """The method config.yaml already uses for this registry, if any. A DOCKER_REGISTRY_
+    secret for the image's registry means the token method, even when misnamed (the
+    rulebook's `registry-secret-name` says how to name it)."""
     auth = doc.node_at("base_image", "docker_auth")
     if auth is not None and auth.kind == "map":
         method = truss.normalize_auth_method(auth.to_python().get("auth_method"))
-        return next((m for m in reg.methods if m.auth_method is method and method), None)
+        return reg.method_for(method) if method else None
     secrets = doc.section("secrets")
-    if isinstance(secrets, dict) and registry_secret_name(ref) in secrets:
-        return next((m for m in reg.methods if m.is_token), None)
+    if isinstance(secrets, dict) and rules.registry_secrets_for(ref, secrets):
+        return reg.method_for(None)
     return None
 
 
@@ -161,20 +168,23 @@ def resolve_values(
     for f in method.fields:
         raw = req.values.get(f.id)
         if raw is not None:
-            try:
-                values[f.id] = f.validate(raw)
-            except validators.InvalidValue as e:
-                raise SetupError(f"{f.flag}: {e}") from None
+            problem = rules.check_field(f.id, raw)
+            if problem is not None:
+                raise SetupError(f"{f.flag}: {problem.message}", rule=problem.rule)
+            values[f.id] = rules.normalize_field(f.id, raw)
             continue
         current = current_of.get(f.id)
         if f.from_image and f.default and f.default(ref, info):
             current = None
         if current:
-            try:
-                values[f.id] = f.validate(current)
-            except validators.InvalidValue as e:
+            problem = rules.check_field(f.id, current)
+            if problem is not None:
                 where = _where(doc, "base_image", "docker_auth", f.key)
-                raise SetupError(f"{where}: {f.key}: {e}; fix it or pass {f.flag}") from None
+                raise SetupError(
+                    f"{where}: {f.key}: {problem.message}; fix it or pass {f.flag}",
+                    rule=problem.rule,
+                )
+            values[f.id] = rules.normalize_field(f.id, current)
             continue
         default = f.default(ref, info) if f.default else None
         if default:
@@ -191,21 +201,20 @@ def resolve_values(
 
 
 def cross_checks(method: MethodSpec, values: dict[str, str], info: RegistryInfo) -> list[str]:
-    """Checks across fields. Errors raise; returns warnings."""
+    """The rulebook's checks across fields and the image. Errors raise; returns warnings."""
     warnings: list[str] = []
     region = values.get("region")
-    if region and info.region and region != info.region:
+    problem = rules.region_finding(region, info) if region and info.region else None
+    if problem is not None:
         raise SetupError(
             f"--region {region} does not match the repository's region {info.region} (from the "
-            f"image host); ECR images are pulled in their own region: use --region {info.region}"
+            f"image host); ECR images are pulled in their own region: use --region {info.region}",
+            rule=problem.rule,
         )
     arn = values.get("role-arn")
-    account = validators.role_arn_account(arn) if arn else None
-    if account and info.account and account != info.account:
-        warnings.append(
-            f"the role is in account {account} but the repository in {info.account}: the "
-            "repository policy must grant that account pull access"
-        )
+    problem = rules.role_account_finding(arn, info) if arn else None
+    if problem is not None:
+        warnings.append(problem.message)
     return warnings
 
 

@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from wizard.doctor.discovery import _TRUSS_KEY_LINE, TRUSS_KEYS, Target, _sort_key, discover
-from wizard.doctor.fix import plan_action
-from wizard.doctor.report import Diagnosis, DoctorReport, FileReport
+from wizard.doctor.report import DoctorReport, FileReport
 from wizard.model import rules
-from wizard.model.rules import Finding, Severity
+from wizard.model.findings import Finding, Severity
 
 
 def _load(text: str) -> tuple[Any, Any]:
@@ -87,14 +86,12 @@ def diagnose_file(target: Target, truss_version: Callable[[], str | None]) -> Fi
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         context = getattr(e, "context", None)
         report.findings.append(
-            Diagnosis(
+            rules.finding(
                 "yaml-invalid",
-                Severity.ERROR,
+                (),
                 f"invalid YAML: {context + ': ' if context else ''}{problem}",
                 "fix the YAML; truss cannot load this file",
-                line,
-                mark.column + 1 if mark is not None and line == mark.line + 1 else None,
-            )
+            ).at(line, mark.column + 1 if mark is not None and line == mark.line + 1 else None)
         )
         return report
     truss_like = isinstance(data, dict) and any(
@@ -126,17 +123,16 @@ def diagnose_file(target: Target, truss_version: Callable[[], str | None]) -> Fi
         version = truss_version()
         if version:
             findings += rules.check_truss_support(data, version)
-    editable = not dups
     for f in findings:
-        report.add(f, plan_action(f, data) if editable else None)
+        report.add(f, editable=not dups)
     return report
 
 
 def _unreadable(report: FileReport, why: str) -> FileReport:
     report.findings.append(
-        Diagnosis(
+        rules.finding(
             "unreadable",
-            Severity.ERROR,
+            (),
             f"cannot check this config: {why}",
             "make it a readable UTF-8 file, or remove it",
         )

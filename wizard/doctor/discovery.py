@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wizard.doctor.report import DoctorUsageError, FileReport
-from wizard.model.rules import Finding, Severity
+from wizard.model.findings import Finding, Severity
 
 CONFIG_NAME = "config.yaml"
 # TrussConfig's fields in truss 0.18.36, plus `hf_cache`, the older name of model_cache.

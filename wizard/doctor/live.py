@@ -4,15 +4,15 @@ methods, and look the declared secrets up in Baseten."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wizard.doctor.fix import _ref_of
 from wizard.doctor.report import DoctorReport, FileReport
 from wizard.model import rules, truss
+from wizard.model.findings import Finding, Severity
 from wizard.model.image import ImageRef, RegistryKind, detect_registry
-from wizard.model.rules import Finding, Severity
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -201,9 +201,10 @@ def _pull_findings(s: _Setup, item: Any, result: CheckResult, *, anonymous: bool
         if anonymous:  # public after all: no auth is needed
             fr.findings = [d for d in fr.findings if d.rule != "auth-missing"]
         if result.digest:
-            for d in fr.findings:
-                if d.rule == "latest-tag":
-                    d.fix = f"pin the digest: image: {s.ref.name}@{result.digest}"
+            pin = f"pin the digest: image: {s.ref.name}@{result.digest}"
+            fr.findings = [
+                replace(d, fix=pin) if d.rule == "latest-tag" else d for d in fr.findings
+            ]
         return
     verdict = result.verdict.value
     what = verdict.replace("_", " ")

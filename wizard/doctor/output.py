@@ -6,10 +6,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from wizard.doctor.fix import FIX_KINDS
 from wizard.doctor.report import DoctorReport
-from wizard.doctor.rules import RULES
-from wizard.model.rules import Severity
+from wizard.model.findings import EDIT_KINDS, Severity
+from wizard.model.rules import RULES
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
@@ -63,8 +62,9 @@ def to_sarif(report: DoctorReport, cwd: Path | None = None) -> dict[str, Any]:
     index = {rule: i for i, rule in enumerate(ids)}
     sarif_rules = []
     for rule in ids:
-        severity, short, help_text = RULES[rule]
-        level = {"error": "error", "warning": "warning", "info": "note"}[severity]
+        spec = RULES[rule]
+        short, help_text = spec.summary, spec.help
+        level = _LEVEL[spec.severity]
         sarif_rules.append(
             {
                 "id": rule,
@@ -239,7 +239,7 @@ REPORT_SCHEMA: dict[str, Any] = {
                 "message": {"type": "string", "minLength": 1},
                 "fix": {"type": "string"},
                 "fixable": {"type": "boolean"},
-                "fix_kind": {"enum": [*FIX_KINDS, None]},
+                "fix_kind": {"enum": [*EDIT_KINDS, None]},
             },
         }
     },

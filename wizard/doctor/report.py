@@ -2,64 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from wizard.model.rules import Finding, Severity
+from wizard.model.findings import SEVERITY_ORDER, Finding, Severity
 
 
 class DoctorUsageError(Exception):
     """The command cannot start: a path does not exist (exit 2)."""
 
 
-@dataclass(frozen=True)
-class FixAction:
-    """One certain edit: `key` is the config path it edits, `value` the new value (a new
-    name for rename-secret); `remove` deletes the key."""
-
-    kind: str  # one of FIX_KINDS
-    key: tuple[str, ...]
-    value: Any = None
-    remove: bool = False
-
-
-@dataclass
-class Diagnosis:
-    """One finding, placed in its file."""
-
-    rule: str
-    severity: Severity
-    message: str
-    fix: str
-    line: int | None = None
-    column: int | None = None
-    key: tuple[str, ...] = ()
-    action: FixAction | None = None
-
-    @property
-    def fixable(self) -> bool:
-        return self.action is not None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "severity": self.severity.value,
-            "line": self.line,
-            "column": self.column,
-            "key": list(self.key),
-            "message": self.message,
-            "fix": self.fix,
-            "fixable": self.fixable,
-            "fix_kind": self.action.kind if self.action else None,
-        }
-
-
 @dataclass
 class FileReport:
     path: Path  # as found: what the user sees
     real_path: Path
-    findings: list[Diagnosis] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     data: Any = None  # the parsed config; None when it could not be read or parsed
     node: Any = None  # its composed PyYAML node tree, for line numbers
     explicit: bool = False
@@ -69,24 +27,18 @@ class FileReport:
         """False: unreadable or not YAML. Such a file is never edited."""
         return self.node is not None
 
-    def add(self, finding: Finding, action: FixAction | None = None) -> Diagnosis:
+    def add(self, finding: Finding, *, editable: bool = True) -> Finding:
+        """Place `finding` in this file (its line and column); without `editable` its
+        edit is dropped (a file --fix must not touch)."""
         line, column = locate(self.node, finding.path)
-        d = Diagnosis(
-            finding.rule,
-            finding.severity,
-            finding.message,
-            finding.fix,
-            line,
-            column,
-            finding.path,
-            action,
-        )
-        self.findings.append(d)
-        return d
+        placed = finding.at(line, column)
+        if not editable and placed.edit is not None:
+            placed = replace(placed, edit=None)
+        self.findings.append(placed)
+        return placed
 
     def sort(self) -> None:
-        order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-        self.findings.sort(key=lambda d: (d.line or 0, order[d.severity], d.rule))
+        self.findings.sort(key=lambda d: (d.line or 0, SEVERITY_ORDER[d.severity], d.rule))
 
 
 @dataclass

@@ -25,7 +25,7 @@ from wizard.config.plan import (
     current_values,
     plan_setup,
 )
-from wizard.model import catalog
+from wizard.model import catalog, rules
 from wizard.model.catalog import FieldSpec, MethodSpec, RegistrySpec
 from wizard.model.facts import FACTS
 from wizard.model.image import ImageRef, ImageRefError, RegistryInfo, detect_registry, parse_image
@@ -70,19 +70,6 @@ class Question:
 
 # Questions without an answer to give: shown, then passed. They have no flag.
 INFO_IDS = ("guide", "check")
-
-
-def _error(fn: Callable[[str], str]) -> Callable[[str], str | None]:
-    """Adapt a raising validator to the Question protocol."""
-
-    def validate(value: str) -> str | None:
-        try:
-            fn(value)
-        except ValueError as e:
-            return str(e)
-        return None
-
-    return validate
 
 
 @dataclass
@@ -279,11 +266,13 @@ class Flow:
         derived = f.default(ref, self.info) if f.default else None  # type: ignore[arg-type]
 
         def validate(value: str) -> str | None:
+            problem = rules.check_field(f.id, value)
+            if problem is not None:
+                return f"{problem.message}{_example(f, ref)}"
             try:
-                clean = f.validate(value)
-                cross_checks(method, {f.id: clean}, self.info)  # type: ignore[arg-type]
-            except (ValueError, SetupError) as e:
-                return f"{getattr(e, 'message', e)}{_example(f, ref)}"
+                cross_checks(method, {f.id: value.strip()}, self.info)  # type: ignore[arg-type]
+            except SetupError as e:
+                return f"{e.message}{_example(f, ref)}"
             return None
 
         return Question(
@@ -431,8 +420,8 @@ class Flow:
         # A method's field whose question waits for a method still to be chosen.
         for fid, spec in catalog.all_fields().items():
             value = self.presets.get(fid)
-            if value and fid not in seen and (error := _error(spec.validate)(value)):
-                out.append(f"{spec.flag}: {error}")
+            if value and fid not in seen and (problem := rules.check_field(fid, value)):
+                out.append(f"{spec.flag}: {problem.message}")
         return out
 
     def answer(self, qid: str, value: str | Secret | bool | None) -> str | None:

@@ -81,9 +81,7 @@ class BasetenFacts:
 
     def with_answers(self, answers: Mapping[str, str]) -> BasetenFacts:
         """These facts with what the user typed or passed as flags taking precedence."""
-        given = {
-            f.attr: answers[f.id] for f in FACTS.values() if f.attr and answers.get(f.id)
-        }
+        given = {f.attr: answers[f.id] for f in FACTS.values() if f.attr and answers.get(f.id)}
         return replace(self, **given)
 
     def missing(self, fact_ids: tuple[str, ...]) -> list[str]:
@@ -133,8 +131,10 @@ class SetupItem:
 
 def exit_code(items: list[SetupItem]) -> int:
     """0 all ok, 4 Baseten would be refused, 1 something could not be checked."""
+    from wizard.model.exits import EXIT_AUTH, EXIT_ERROR, EXIT_OK
+
     if any(i.status is ItemStatus.PROBLEM for i in items):
-        return 4
+        return EXIT_AUTH
     if any(i.status is ItemStatus.UNKNOWN for i in items):
-        return 1
-    return 0
+        return EXIT_ERROR
+    return EXIT_OK

@@ -20,15 +20,27 @@ class Severity(str, Enum):
 SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
+EDIT_KINDS = (
+    "set-registry",
+    "set-region",
+    "remove-field",
+    "declare-secret",
+    "empty-secrets",
+    "rename-secret",
+    "null-secret",
+)
+
+
 @dataclass(frozen=True)
 class Edit:
     """A certain edit of config.yaml: what `setup` writes and `doctor --fix` applies, to
     the same bytes, through the one editor.
 
-    kind: `set` (the key's value becomes `value`), `remove` (the key goes), `declare`
-    (a secret name under `secrets:` with the value null), `empty-secrets` (a valueless
-    `secrets:` becomes `{}`), `rename` (the secret key becomes `value`, its value and
-    comment kept), `null` (a secret's value becomes null)."""
+    kind (one of EDIT_KINDS): `set-registry`/`set-region` (the docker_auth key's value
+    becomes `value`), `remove-field` (the key goes), `declare-secret` (a name under
+    `secrets:` with the value null), `empty-secrets` (a valueless `secrets:` becomes
+    `{}`), `rename-secret` (the secret key becomes `value`, its value and comment kept),
+    `null-secret` (a secret's value becomes null)."""
 
     kind: str
     key: tuple[str, ...]

@@ -1,18 +1,27 @@
-"""Static rules for `base_image` and `secrets`: what truss enforces, plus what
-truss lets through but breaks a deploy. Pure: works on plain values, reports a
-`path` per finding; the config layer turns paths into line numbers."""
+"""THE RULEBOOK: every check on an image, a `docker_auth` field, a secret name or a
+secret value, as one rule with a stable code, a severity, a message, a fix and, where
+the fix is certain, the `Edit` that makes it.
+
+`setup` validates flags and answers with `check_field`, `doctor` reports `check` and
+`advise` with line numbers and applies the certain edits, the flow's validators and the
+TUI's current-setup screen show the same findings: one decision, read everywhere.
+Pure: works on plain values and reports a `path` per finding; the config layer turns
+paths into line numbers."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import PurePosixPath
 from typing import Any
 
-from wizard.model import truss
+from wizard.model import truss, validators
 from wizard.model.auth import REGISTRY_SECRET_PREFIX, registry_secret_name
+from wizard.model.catalog import REGISTRIES, all_fields
+from wizard.model.findings import Edit, Finding, Severity
 from wizard.model.image import (
     ImageRef,
     ImageRefError,
@@ -21,20 +30,326 @@ from wizard.model.image import (
     parse_image,
 )
 
-
-class Severity(str, Enum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
+__all__ = ["RULES", "Edit", "Finding", "Rule", "Severity", "advise", "check", "check_field"]
 
 
 @dataclass(frozen=True)
-class Finding:
-    rule: str
+class Rule:
+    """A rule as the docs, SARIF and `doctor --fix` see it. `fix`: "safe" when its
+    finding carries a certain edit (`doctor --fix` applies it), "manual" otherwise."""
+
+    code: str
     severity: Severity
-    path: tuple[str, ...]
-    message: str
-    fix: str
+    summary: str
+    help: str
+    fix: str = "manual"
+    live: bool = False
+
+
+_E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+
+def _rules(*rows: tuple[Any, ...]) -> dict[str, Rule]:
+    return {r[0]: Rule(*r) for r in rows}
+
+
+RULES: dict[str, Rule] = _rules(
+    ("yaml-invalid", _E, "config.yaml is not valid YAML",
+        "truss cannot load the file. Fix the YAML at the line shown."),
+    ("unreadable", _E, "config.yaml cannot be read",
+        "The file is unreadable, not UTF-8, or a broken symlink, so nothing in it was checked."),
+    ("dir-unreadable", _W, "a directory could not be searched",
+        "Configs inside it were not checked. Make it readable or leave it out."),
+    ("not-a-truss-config", _W, "the file named is not a Truss config",
+        "It has none of truss's top-level keys (model_name, base_image, secrets, ...)."),
+    ("duplicate-key", _W, "a key appears twice",
+        "truss warns and keeps the last one; the other is silently ignored. --fix does not "
+        "edit such a file."),
+    ("secrets-null", _E, "`secrets:` has no value",
+        "truss requires a mapping. --fix writes `secrets: {}`.", "safe"),
+    ("secrets-not-mapping", _E, "`secrets` is not a mapping",
+        "Write one `NAME: null` line per secret."),
+    ("secret-value-in-file", _E, "a secret value is in config.yaml",
+        "Values belong in Baseten (Settings → Secrets); config.yaml holds null, and truss "
+        "never reads the value. An error when the value looks like a credential (a known "
+        "token prefix, base64 of user:token, a PEM block, an AWS key ID, a long random "
+        "string), a warning otherwise. Store the value in Baseten and rotate it: it was "
+        "readable by anyone with the file. --fix (and setup) set it to null.", "safe"),
+    ("secret-placeholder-value", _I, "a secret is set to a placeholder string",
+        "A placeholder such as \"your-token\" or \"set token in baseten workspace\" leaks "
+        "nothing and truss never reads it; `null` is the documented placeholder. --fix "
+        "writes null.", "safe"),
+    ("base-image-not-mapping", _E, "`base_image` is not a mapping",
+        "Write `base_image:` with `image: <reference>` below it."),
+    ("unknown-key", _E, "a key truss does not know",
+        "`truss push` rejects keys that base_image and docker_auth do not declare."),
+    ("python-path-relative", _E, "python_executable_path is relative",
+        "truss requires an absolute path, e.g. /usr/bin/python3."),
+    ("image-missing", _E, "docker_auth without an image",
+        "Set base_image.image to the image reference."),
+    ("image-invalid", _E, "the image reference is invalid",
+        "docker would not pull it as written."),
+    ("docker-auth-not-mapping", _E, "docker_auth is not a mapping",
+        "Write docker_auth as a block of `key: value` lines."),
+    ("auth-method-missing", _E, "docker_auth has no auth_method",
+        "Use a method the image's registry offers; access-token registries (Docker Hub, "
+        "GHCR, NGC) have no docker_auth block at all, only a DOCKER_REGISTRY_<host> secret."),
+    ("auth-method-invalid", _E, "auth_method is not one truss knows",
+        "Use a method the image's registry offers; access-token registries (Docker Hub, "
+        "GHCR, NGC) have no docker_auth block at all, only a DOCKER_REGISTRY_<host> secret."),
+    ("auth-method-training-only", _E, "REGISTRY_SECRET is for training jobs",
+        "A model deployment ignores it; declare the DOCKER_REGISTRY_<host> secret instead."),
+    ("required-field", _E, "a field the auth method requires is missing",
+        "truss refuses the config without it."),
+    ("forbidden-field", _E, "a field the auth method forbids is set",
+        "truss refuses the config. --fix removes the field.", "safe"),
+    ("registry-missing", _W, "docker_auth has no registry",
+        "Baseten matches credentials to the image by it. --fix sets it to the image's host.",
+        "safe"),
+    ("registry-mismatch", _E, "docker_auth.registry is not the image's registry",
+        "Baseten would not use these credentials for the image. --fix sets it to the "
+        "image's host.", "safe"),
+    ("method-registry-mismatch", _E, "the auth method does not fit the registry",
+        "AWS methods authenticate to ECR, GCP methods to Artifact Registry."),
+    ("ecr-region-mismatch", _E, "the region is not the ECR repository's",
+        "The region must be the one in the image host. --fix sets it.", "safe"),
+    ("role-arn-invalid", _E, "the IAM role ARN is malformed",
+        "It looks like arn:aws:iam::123456789012:role/baseten-ecr-pull."),
+    ("role-other-account", _W, "the IAM role is in another account than the repository",
+        "The repository's own policy must grant that role pull access, or the pull is refused."),
+    ("region-invalid", _E, "the AWS region is not a region name",
+        "AWS region names look like us-east-1 or eu-west-2."),
+    ("service-account-invalid", _E, "the GCP service account is not an email",
+        "It looks like baseten-puller@my-project.iam.gserviceaccount.com."),
+    ("workload-provider-invalid", _E, "the workload identity provider path is malformed",
+        "It looks like projects/<NUMBER>/locations/global/workloadIdentityPools/<pool>/"
+        "providers/<provider>."),
+    ("workload-provider-project-id", _E, "the provider path names the project ID",
+        "Google needs the project NUMBER in the provider path; `gcloud projects describe "
+        "PROJECT --format='value(projectNumber)'` prints it."),
+    ("secret-name-invalid", _E, "a Baseten secret name has characters Baseten refuses",
+        "Use letters, digits, '-', '_' and '.'."),
+    ("secret-undeclared", _E, "a secret the auth method reads is not declared",
+        "Baseten mounts only the secrets under `secrets:`. --fix declares it as null.", "safe"),
+    ("registry-secret-name", _E, "the DOCKER_REGISTRY_ secret has the wrong name",
+        "Baseten looks the secret up by DOCKER_REGISTRY_<registry host> (Docker Hub: "
+        "DOCKER_REGISTRY_https://index.docker.io/v1/). --fix renames a misspelling of the "
+        "same registry (docker.io, https://ghcr.io); a secret for another ECR account or "
+        "region names a different registry and is left to you.", "safe"),
+    ("truss-too-old", _E, "the auth method needs a newer truss",
+        "AWS_OIDC and GCP_OIDC need truss 0.13.2+, AWS_ASSUME_ROLE 0.18.27+; an older "
+        "`truss push` rejects the config."),
+    ("auth-missing", _W, "a private registry with no auth configured",
+        "An error for ECR (private ECR never allows anonymous pulls), a warning for other "
+        "private-looking registries. With --live, an anonymous pull that works clears it."),
+    ("latest-tag", _W, "the image uses the latest tag",
+        "Baseten may build from a cached copy; pin a digest (--live prints it)."),
+    ("oidc-available", _I, "OIDC is available for this registry",
+        "A keyless method (AWS_OIDC, GCP_OIDC) needs no long-lived credential."),
+    ("pull-failed", _E, "live: the image cannot be pulled",
+        "The registry refused the credential, the repository or tag does not exist, or no "
+        "auth is configured for a private image.", "manual", True),
+    ("pull-unchecked", _W, "live: the pull could not be checked",
+        "The registry was unreachable, slow, rate-limited or answered unexpectedly.",
+        "manual", True),
+    ("cloud-setup", _E, "live: the cloud setup would refuse Baseten",
+        "The IAM role, trust policy or workload identity setup does not let Baseten pull.",
+        "manual", True),
+    ("cloud-unchecked", _W, "live: the cloud setup could not be checked",
+        "Your cloud credentials could not read part of the setup.", "manual", True),
+    ("baseten-secret-missing", _E, "live: a declared secret does not exist in Baseten",
+        "An error for secrets the image pull needs, a warning for the others.", "manual", True),
+)  # fmt: skip
+
+
+def finding(
+    code: str,
+    path: tuple[str, ...],
+    message: str,
+    fix: str,
+    *,
+    severity: Severity | None = None,
+    edit: Edit | None = None,
+) -> Finding:
+    """A finding of rule `code` (its default severity unless the case says otherwise)."""
+    return Finding(code, severity or RULES[code].severity, path, message, fix, edit)
+
+
+# --------------------------------------------------------------------------- fields
+# The values of method fields, one rule each: what `setup` refuses as a flag or an
+# answer is what `doctor` reports on the line that holds it.
+
+
+def check_field(field_id: str, value: str, path: tuple[str, ...] = ()) -> Finding | None:
+    """The finding for a method field's value (by its flag id, `role-arn`), or None."""
+    spec = all_fields().get(field_id)
+    if spec is None:
+        return None
+    try:
+        spec.validate(value)
+    except validators.InvalidValue as e:
+        return finding(e.code, path, str(e), f"fix {spec.key}: {spec.help}")
+    return None
+
+
+def normalize_field(field_id: str, value: str) -> str:
+    """The field's value as written to config.yaml (stripped), once `check_field` passed."""
+    return all_fields()[field_id].validate(value)
+
+
+def _check_field_values(auth: Mapping[str, Any], method: truss.AuthMethod) -> list[Finding]:
+    """Each field the method reads, checked as `setup` checks the flag."""
+    out: list[Finding] = []
+    seen: set[str] = set()
+    for reg in REGISTRIES.values():
+        spec = reg.method_for(method)
+        if spec is None:
+            continue
+        for f in spec.fields:
+            value = auth.get(f.key)
+            if f.key in seen or not isinstance(value, str) or not value.strip():
+                continue
+            seen.add(f.key)
+            problem = check_field(f.id, value, ("base_image", "docker_auth", f.key))
+            if problem is not None:
+                out.append(problem)
+    return out
+
+
+def role_account_finding(role_arn: str, info: Any, path: tuple[str, ...] = ()) -> Finding | None:
+    """A role in another account than the ECR repository: it works only with a
+    repository policy that grants it pull access."""
+    account = validators.role_arn_account(role_arn.strip())
+    if not account or not info.account or account == info.account:
+        return None
+    return finding(
+        "role-other-account",
+        path,
+        f"the role is in account {account} but the repository in {info.account}: the "
+        "repository policy must grant that account pull access",
+        f"add a repository policy in {info.account} allowing the role ecr:BatchGetImage and "
+        "ecr:GetDownloadUrlForLayer (`registry-wizard guide` shows it)",
+    )
+
+
+def region_finding(region: str, info: Any, path: tuple[str, ...] = ()) -> Finding | None:
+    """An ECR region other than the image host's: images are pulled in their own region."""
+    if info.kind is not RegistryKind.ECR or not region or region == info.region:
+        return None
+    key = path[-1] if path else "region"
+    return finding(
+        "ecr-region-mismatch",
+        path,
+        f"{key} is {region}, but the repository is in {info.region} (from the image host)",
+        f"set {key}: {info.region}",
+        edit=Edit("set-region", path, info.region) if path else None,
+    )
+
+
+# --------------------------------------------------------------------------- secret values
+
+_PLACEHOLDER_VALUE = re.compile(
+    r"^(null|none|~|<[^>]*>|\$\{?\w+\}?)$|\s"
+    r"|^(your|enter|insert|replace|todo|changeme|placeholder|xxx|set[-_ ]|put[-_ ]|add[-_ ])",
+    re.IGNORECASE,
+)
+# Prefixes that name a credential's issuer: Hugging Face, GitHub, GitLab, OpenAI and
+# friends, Slack, NVIDIA, Docker Hub, Google OAuth and API keys, npm, Stripe, AWS keys.
+_CREDENTIAL = re.compile(
+    r"^(hf_[A-Za-z0-9]{3,}|gh[pousr]_[A-Za-z0-9]{3,}|github_pat_\w{3,}|glpat-[\w-]{3,}"
+    r"|sk-[\w-]{16,}|sk_(live|test)_\w{8,}|xox[abprs]-[\w-]{8,}|nvapi-[\w-]{8,}"
+    r"|dckr_pat_[\w-]{8,}|ya29\.[\w.-]{16,}|AIza[\w-]{30,}|npm_[A-Za-z0-9]{20,}"
+    r"|(AKIA|ASIA)[0-9A-Z]{16})$"
+)
+_PEM = re.compile(r"-----BEGIN [A-Z ]+-----")
+_JWT = re.compile(r"^eyJ[\w-]+\.[\w-]+\.[\w-]+$")
+
+
+def looks_like_credential(value: str) -> bool:
+    """Would anyone holding `value` hold a working credential? Known token prefixes,
+    a PEM block or service-account JSON, an AWS key ID, a JWT, base64 of user:token,
+    and long random-looking strings."""
+    text = value.strip()
+    if not text:
+        return False
+    if _CREDENTIAL.match(text) or _PEM.search(text) or _JWT.match(text):
+        return True
+    if '"private_key"' in text or '"type": "service_account"' in text:
+        return True
+    if _is_encoded_pair(text):
+        return True
+    return (
+        len(text) >= 24
+        and not any(c.isspace() for c in text)
+        and any(c.isdigit() for c in text)
+        and any(c.isalpha() for c in text)
+        and not text.lower().startswith(("http://", "https://"))
+    )
+
+
+def _is_encoded_pair(text: str) -> bool:
+    """base64 of `user:token`: the DOCKER_REGISTRY_ value format."""
+    if len(text) < 8 or len(text) % 4:
+        return False
+    try:
+        raw = base64.b64decode(text, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return False
+    user, sep, token = raw.partition(":")
+    return bool(sep and user and token and raw.isprintable())
+
+
+def is_placeholder(value: object) -> bool:
+    text = str(value).strip()
+    return not text or bool(_PLACEHOLDER_VALUE.search(text))
+
+
+def _check_secret_values(secrets: Mapping[str, Any]) -> list[Finding]:
+    """Severity follows harm: a credential in the file is a leak (error); a value that
+    could be one is a warning; a placeholder leaks nothing and truss never reads it (a
+    note). Each is set to null with certainty, as `setup` does."""
+    out = []
+    for name, value in secrets.items():
+        if value is None:
+            continue
+        path = ("secrets", str(name))
+        null = Edit("null-secret", path)
+        text = str(value).strip()
+        if isinstance(value, str) and looks_like_credential(text):
+            out.append(
+                finding(
+                    "secret-value-in-file",
+                    path,
+                    f"secret {name!r} holds what looks like a credential in config.yaml; "
+                    "anyone with the file can read it",
+                    "store the value in Baseten (Settings → Secrets), set it to null, and "
+                    "rotate it",
+                    edit=null,
+                )
+            )
+        elif is_placeholder(value):
+            out.append(
+                finding(
+                    "secret-placeholder-value",
+                    path,
+                    f"secret {name!r} is set to a placeholder instead of null",
+                    f"write `{name}: null`; the value lives in Baseten (Settings → Secrets)",
+                    edit=null,
+                )
+            )
+        else:
+            out.append(
+                finding(
+                    "secret-value-in-file",
+                    path,
+                    f"secret {name!r} has a value in config.yaml; if it is a real secret, "
+                    "anyone with the file can read it",
+                    "store the value in Baseten (Settings → Secrets) and set it to null",
+                    severity=Severity.WARNING,
+                    edit=null,
+                )
+            )
+    return out
 
 
 _AWS = {truss.AuthMethod.AWS_OIDC, truss.AuthMethod.AWS_ASSUME_ROLE, truss.AuthMethod.AWS_IAM}
@@ -42,6 +357,10 @@ _GCP = {truss.AuthMethod.GCP_OIDC, truss.AuthMethod.GCP_SERVICE_ACCOUNT_JSON}
 _REGION_KEY = {
     truss.AuthMethod.AWS_OIDC: truss.AWS_OIDC_REGION,
     truss.AuthMethod.AWS_ASSUME_ROLE: truss.AWS_ASSUME_ROLE_REGION,
+}
+_ROLE_KEY = {
+    truss.AuthMethod.AWS_OIDC: truss.AWS_OIDC_ROLE_ARN,
+    truss.AuthMethod.AWS_ASSUME_ROLE: truss.AWS_ASSUME_ROLE_ARN,
 }
 
 
@@ -58,6 +377,7 @@ def check(config: Mapping[str, Any]) -> list[Finding]:
                 ("secrets",),
                 "`secrets:` has no value; truss refuses it (secrets must be a mapping)",
                 "write `secrets: {}` or declare a secret under it",
+                Edit("empty-secrets", ("secrets",)),
             )
         )
     elif secrets is not None and not isinstance(secrets, Mapping):
@@ -122,57 +442,38 @@ def check(config: Mapping[str, Any]) -> list[Finding]:
                 _err("image-invalid", ("base_image", "image"), str(e), "fix the image reference")
             )
     docker_auth = base_image.get("docker_auth")
+    # An edit under `secrets:` needs a mapping (or no key) to land in.
+    declarable = secrets is None or isinstance(secrets, Mapping)
     if docker_auth is not None:
-        out.extend(_check_docker_auth(docker_auth, ref, secrets_map))
+        out.extend(_check_docker_auth(docker_auth, ref, secrets_map, declarable))
     elif ref is not None:
         out.extend(_check_registry_secret(ref, secrets_map))
     return out
 
 
-def _err(rule: str, path: tuple[str, ...], message: str, fix: str) -> Finding:
-    return Finding(rule, Severity.ERROR, path, message, fix)
+def _err(
+    rule: str, path: tuple[str, ...], message: str, fix: str, edit: Edit | None = None
+) -> Finding:
+    return Finding(rule, Severity.ERROR, path, message, fix, edit)
 
 
-_PLACEHOLDER_VALUE = re.compile(
-    r"^(null|none|~|<[^>]*>|\$\{?\w+\}?)$|\s"
-    r"|^(your|enter|insert|replace|todo|changeme|placeholder|xxx)",
-    re.IGNORECASE,
-)
-
-
-def _check_secret_values(secrets: Mapping[str, Any]) -> list[Finding]:
-    """A real value in the file is a leak; a placeholder string ("null", "<token>",
-    prose) leaks nothing, but Baseten may take it as the value, so it is a warning."""
-    out = []
-    for name, value in secrets.items():
-        if value is None:
-            continue
-        text = str(value).strip()
-        if not text or _PLACEHOLDER_VALUE.search(text):
-            out.append(
-                Finding(
-                    "secret-placeholder-value",
-                    Severity.WARNING,
-                    ("secrets", str(name)),
-                    f"secret {name!r} is set to the placeholder {text!r} instead of null",
-                    f"write `{name}: null` and store the real value in Baseten "
-                    "(Settings → Secrets)",
-                )
-            )
-            continue
-        out.append(
-            _err(
-                "secret-value-in-file",
-                ("secrets", str(name)),
-                f"secret {name!r} has a value in config.yaml; anyone with the file can read it",
-                "set it to null, store the value in Baseten (Settings → Secrets), and rotate it",
-            )
+def _method_fix(ref: ImageRef | None) -> str:
+    """What to write instead of a missing or unknown auth_method, for this image."""
+    if ref is None:
+        return "use AWS_OIDC, AWS_ASSUME_ROLE, AWS_IAM, GCP_OIDC or GCP_SERVICE_ACCOUNT_JSON"
+    reg = REGISTRIES[detect_registry(ref).kind.value]
+    methods = [m.auth_method.value for m in reg.methods if m.auth_method is not None]
+    if not methods:
+        return (
+            f"{reg.label} takes an access token: remove docker_auth and declare "
+            f"`{registry_secret_name(ref)}: null` under secrets: "
+            "(registry-wizard setup --method token)"
         )
-    return out
+    return f"for {reg.label} use {', '.join(methods)} (registry-wizard setup)"
 
 
 def _check_docker_auth(
-    auth: Any, ref: ImageRef | None, secrets: Mapping[str, Any]
+    auth: Any, ref: ImageRef | None, secrets: Mapping[str, Any], declarable: bool = True
 ) -> list[Finding]:
     here = ("base_image", "docker_auth")
     if not isinstance(auth, Mapping):
@@ -204,8 +505,7 @@ def _check_docker_auth(
                 "auth-method-missing",
                 (*here,),
                 "docker_auth has no auth_method",
-                "add auth_method: AWS_OIDC, AWS_ASSUME_ROLE, AWS_IAM, GCP_OIDC or "
-                "GCP_SERVICE_ACCOUNT_JSON",
+                _method_fix(ref),
             ),
         ]
     if method is None:
@@ -215,7 +515,7 @@ def _check_docker_auth(
                 "auth-method-invalid",
                 (*here, "auth_method"),
                 f"auth_method {raw_method!r} is not one truss knows",
-                "use AWS_OIDC, AWS_ASSUME_ROLE, AWS_IAM, GCP_OIDC or GCP_SERVICE_ACCOUNT_JSON",
+                _method_fix(ref),
             ),
         ]
     if method is truss.AuthMethod.REGISTRY_SECRET:
@@ -249,11 +549,13 @@ def _check_docker_auth(
                     f"{f} cannot be set when auth_method is {method.value}; truss "
                     "refuses the config",
                     f"remove {f}",
+                    Edit("remove-field", (*here, f)),
                 )
             )
+    out.extend(_check_field_values(auth, method))
     if ref is not None:
         out.extend(_check_against_image(auth, method, ref))
-    out.extend(_check_declared(auth, method, secrets))
+    out.extend(_check_declared(auth, method, secrets, declarable))
     return out
 
 
@@ -273,6 +575,7 @@ def _check_against_image(
                 "docker_auth has no registry; Baseten matches credentials to the "
                 "image's registry by it",
                 f"add registry: {ref.registry}",
+                Edit("set-registry", (*here, "registry"), ref.registry),
             )
         )
     elif registry != ref.registry:
@@ -282,6 +585,7 @@ def _check_against_image(
                 (*here, "registry"),
                 f"registry {registry!r} is not the image's registry {ref.registry!r}",
                 f"set registry: {ref.registry}",
+                Edit("set-registry", (*here, "registry"), ref.registry),
             )
         )
     if method in _AWS and info.kind is not RegistryKind.ECR:
@@ -306,20 +610,20 @@ def _check_against_image(
     region_key = _REGION_KEY.get(method)
     region = auth.get(region_key) if region_key else None
     if (
-        info.kind is RegistryKind.ECR
-        and region_key
+        region_key
         and isinstance(region, str)
-        and region
-        and region != info.region
+        and region.strip()
+        and check_field("region", region) is None
     ):
-        out.append(
-            _err(
-                "ecr-region-mismatch",
-                (*here, region_key),
-                f"{region_key} is {region}, but the repository is in {info.region}",
-                f"set {region_key}: {info.region}",
-            )
-        )
+        problem = region_finding(region.strip(), info, (*here, region_key))
+        if problem is not None:
+            out.append(problem)
+    role_key = _ROLE_KEY.get(method)
+    role = auth.get(role_key) if role_key else None
+    if role_key and isinstance(role, str) and info.kind is RegistryKind.ECR:
+        problem = role_account_finding(role, info, (*here, role_key))
+        if problem is not None:
+            out.append(problem)
     return out
 
 
@@ -351,7 +655,10 @@ def auth_secret_names(auth: Mapping[str, Any], method: truss.AuthMethod) -> list
 
 
 def _check_declared(
-    auth: Mapping[str, Any], method: truss.AuthMethod, secrets: Mapping[str, Any]
+    auth: Mapping[str, Any],
+    method: truss.AuthMethod,
+    secrets: Mapping[str, Any],
+    declarable: bool = True,
 ) -> list[Finding]:
     here = ("base_image", "docker_auth")
     return [
@@ -360,6 +667,7 @@ def _check_declared(
             (*here, key) if key in auth else here,
             f"secret {name!r} ({key}) is not declared under secrets:; Baseten will not mount it",
             f"add `{name}: null` under secrets:",
+            Edit("declare-secret", ("secrets", name)) if declarable and name else None,
         )
         for key, name in auth_secret_names(auth, method)
         if name not in secrets
@@ -367,38 +675,47 @@ def _check_declared(
 
 
 def _check_registry_secret(ref: ImageRef, secrets: Mapping[str, Any]) -> list[Finding]:
-    """Token methods: the DOCKER_REGISTRY_ secret must carry Baseten's exact name."""
+    """Token methods: the DOCKER_REGISTRY_ secret must carry Baseten's exact name. A
+    misspelling of the image's own registry is renamed with certainty; a secret for
+    another ECR account or region names a different registry and is left alone."""
     want = registry_secret_name(ref)
     out: list[Finding] = []
     for name in secrets:
         if not isinstance(name, str) or not name.startswith(REGISTRY_SECRET_PREFIX) or name == want:
             continue
-        if _same_registry(name[len(REGISTRY_SECRET_PREFIX) :], ref):
+        suffix = name[len(REGISTRY_SECRET_PREFIX) :]
+        if _same_registry(suffix, ref):
+            rename = want not in secrets and _same_registry(suffix, ref, exact=True)
             out.append(
                 _err(
                     "registry-secret-name",
                     ("secrets", name),
                     f"{name!r} is not the name Baseten looks up for {ref.registry}",
                     f"rename it to `{want}`",
+                    Edit("rename-secret", ("secrets", name), want) if rename else None,
                 )
             )
     return out
 
 
-def _same_registry(suffix: str, ref: ImageRef) -> bool:
+_HUB_HOSTS = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io", "hub.docker.com"})
+
+
+def _same_registry(suffix: str, ref: ImageRef, *, exact: bool = False) -> bool:
+    """Does a DOCKER_REGISTRY_ suffix spell the image's registry (a scheme, a path,
+    Docker Hub's aliases)? Without `exact`, any ECR host counts for an ECR image (the
+    same service, another account or region)."""
     host = suffix.strip().lower()
     for prefix in ("https://", "http://"):
-        if host.startswith(prefix):
-            host = host[len(prefix) :]
+        host = host.removeprefix(prefix)
     host = host.split("/", 1)[0]
     if ref.is_docker_hub:
-        return host in {"docker.io", "index.docker.io", "registry-1.docker.io", "hub.docker.com"}
-    if host == ref.registry:
+        return host in _HUB_HOSTS
+    if host == ref.registry.lower():
         return True
-    info = detect_registry(ref)
-    if info.kind is RegistryKind.ECR:
-        return ".dkr.ecr." in host  # same service, other account or region
-    return False
+    if exact:
+        return False
+    return detect_registry(ref).kind is RegistryKind.ECR and ".dkr.ecr." in host
 
 
 # --------------------------------------------------------------------------- advice
@@ -413,10 +730,6 @@ METHOD_SINCE: dict[truss.AuthMethod, tuple[int, int, int]] = {
     truss.AuthMethod.AWS_OIDC: (0, 13, 2),
     truss.AuthMethod.GCP_OIDC: (0, 13, 2),
     truss.AuthMethod.AWS_ASSUME_ROLE: (0, 18, 27),
-}
-_OIDC_METHOD = {
-    RegistryKind.ECR: truss.AuthMethod.AWS_OIDC,
-    RegistryKind.GAR: truss.AuthMethod.GCP_OIDC,
 }
 # Hosts that serve nothing anonymously unless the owner opts in.
 _PRIVATE_HOST_SUFFIXES = (".azurecr.io", ".jfrog.io")
@@ -527,7 +840,8 @@ def advise(config: Mapping[str, Any]) -> list[Finding]:
                     "registry-wizard setup (it detects the registry and suggests a method)",
                 )
             )
-    oidc = _OIDC_METHOD.get(info.kind)
+    keyless = REGISTRIES[info.kind.value].oidc
+    oidc = keyless.auth_method if keyless is not None else None
     long_lived = method in (truss.AuthMethod.AWS_IAM, truss.AuthMethod.GCP_SERVICE_ACCOUNT_JSON)
     if oidc is not None and (long_lived or (auth is None and token)):
         what = method.value if long_lived and method else "an access token secret"

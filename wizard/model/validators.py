@@ -23,7 +23,12 @@ _SECRET_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,100}$")
 
 
 class InvalidValue(ValueError):
-    """A value the user gave is not acceptable; the message says what is."""
+    """A value the user gave is not acceptable; the message says what is. `code` is the
+    rulebook's rule for it (`wizard.model.rules.RULES`)."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def role_arn(value: str) -> str:
@@ -32,7 +37,8 @@ def role_arn(value: str) -> str:
         raise InvalidValue(
             f"{v!r} is not an IAM role ARN; it looks like "
             "arn:aws:iam::123456789012:role/baseten-ecr-pull "
-            "(partition aws, aws-cn or aws-us-gov; 12-digit account; role name after role/)"
+            "(partition aws, aws-cn or aws-us-gov; 12-digit account; role name after role/)",
+            "role-arn-invalid",
         )
     return v
 
@@ -45,7 +51,9 @@ def role_arn_account(value: str) -> str | None:
 def region(value: str) -> str:
     v = value.strip()
     if not _REGION.match(v):
-        raise InvalidValue(f"{v!r} is not an AWS region name such as us-east-1 or eu-west-2")
+        raise InvalidValue(
+            f"{v!r} is not an AWS region name such as us-east-1 or eu-west-2", "region-invalid"
+        )
     return v
 
 
@@ -54,7 +62,8 @@ def service_account(value: str) -> str:
     if not _SA_EMAIL.match(v):
         raise InvalidValue(
             f"{v!r} is not a GCP service account email; it looks like "
-            "baseten-puller@my-project.iam.gserviceaccount.com"
+            "baseten-puller@my-project.iam.gserviceaccount.com",
+            "service-account-invalid",
         )
     return v
 
@@ -65,13 +74,15 @@ def workload_provider(value: str) -> str:
     if not m:
         raise InvalidValue(
             f"{v!r} is not a workload identity provider path; it looks like "
-            "projects/123456789012/locations/global/workloadIdentityPools/baseten/providers/baseten"
+            "projects/123456789012/locations/global/workloadIdentityPools/baseten/providers/baseten",
+            "workload-provider-invalid",
         )
     if not m.group("number").isdigit():
         raise InvalidValue(
             f"the provider path names project {m.group('number')!r}, but it needs the project "
             "NUMBER, not its ID: `gcloud projects describe "
-            f"{m.group('number')} --format='value(projectNumber)'` prints it"
+            f"{m.group('number')} --format='value(projectNumber)'` prints it",
+            "workload-provider-project-id",
         )
     return v
 
@@ -81,6 +92,7 @@ def secret_name(value: str) -> str:
     if not _SECRET_NAME.match(v):
         raise InvalidValue(
             f"{v!r} is not a usable Baseten secret name: use letters, digits, '-', '_' "
-            "and '.', e.g. gcp-service-account"
+            "and '.', e.g. gcp-service-account",
+            "secret-name-invalid",
         )
     return v

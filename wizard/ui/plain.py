@@ -8,9 +8,9 @@ from typing import Any, Protocol
 
 from wizard.config.plan import SetupError
 from wizard.flow import INFO_IDS, Flow, Kind, Question
+from wizard.model.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from wizard.model.secret import Secret
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 BACK_LABEL = "← Back"
 
 

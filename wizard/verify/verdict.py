@@ -24,11 +24,13 @@ class Verdict(str, Enum):
 
     @property
     def exit_code(self) -> int:
+        from wizard.model.exits import EXIT_AUTH, EXIT_ERROR, EXIT_OK
+
         if self is Verdict.OK:
-            return 0
+            return EXIT_OK
         if self in (Verdict.BAD_CREDENTIALS, Verdict.NO_ACCESS, Verdict.EXPIRED):
-            return 4
-        return 1
+            return EXIT_AUTH
+        return EXIT_ERROR
 
 
 class StepStatus(str, Enum):

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from wizard.flow import Flow
 
-EXIT_OK, EXIT_ERROR, EXIT_CANCELLED = 0, 1, 2
+from wizard.model.exits import EXIT_CANCELLED, EXIT_ERROR, EXIT_OK
+
 NO_CHANGES = "No changes were made."
 
 

@@ -22,6 +22,7 @@ from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
 
 from wizard.flow import Flow
+from wizard.model.exits import EXIT_CANCELLED, EXIT_OK
 from wizard.ui.tui import services
 from wizard.ui.tui.navigation import Navigator, Page, PageKind, Step, StepState
 from wizard.ui.tui.views.base import StepView
@@ -34,8 +35,6 @@ from wizard.ui.tui.views.done import DoneView
 from wizard.ui.tui.views.fields import FieldsView
 from wizard.ui.tui.views.review import ReviewView
 from wizard.ui.tui.widgets.step_list import StepList
-
-EXIT_OK, EXIT_CANCELLED = 0, 2
 
 
 def _no_event_log_file() -> None:

@@ -19,8 +19,7 @@ if TYPE_CHECKING:
     from wizard.guide.provision import ProvisionPlan
     from wizard.guide.service import GuideContext
     from wizard.model.facts import SetupItem
-    from wizard.model.rules import Finding
-    from wizard.verify.analyze import Finding
+    from wizard.model.findings import Finding
     from wizard.verify.dockerconfig import DockerCredential
     from wizard.verify.verdict import CheckResult, Progress
 
