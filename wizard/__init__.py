@@ -9,6 +9,19 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
+# The house, lowest layer first: each package imports only from the layers before it
+# (packages in one layer not from each other). tests/test_layering.py holds every
+# package under wizard/ to this order.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("model",),  # pure domain: images, the catalog, THE RULEBOOK, findings, policies
+    ("config",),  # config.yaml: read, plan, splice, edit, write, diff
+    ("verify",),  # live checks: registry v2, AWS/GCP/IAM inspection, GitHub, Baseten
+    ("guide",),  # the cloud-side guides and provisioning
+    ("doctor", "flow"),  # diagnose/fix/live/output; questions/state/steps/finish
+    ("ui",),  # the front ends: console (plain lines), plain prompts, the Textual TUI
+    ("cli",),  # one module per command, flags, output
+)
+
 
 def assets_dir() -> Path:
     """Bundled assets (guides, the sample project): inside the wheel, or the

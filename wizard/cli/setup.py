@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from wizard.cli.flags import (
     add_fact_flags,
@@ -82,9 +83,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def _run_setup(args: argparse.Namespace) -> int:
+    """Setup with flags is the flow with every answer preset: review, then the one
+    finisher. Answers still missing are asked, in the full-screen wizard or one at a time."""
     from wizard.cli import output as report
     from wizard.cli.main import _full_screen_ok  # main imports this module
-    from wizard.config.plan import SetupError, SetupRequest, plan_setup
+    from wizard.config.plan import SetupError
+    from wizard.flow import Flow
+    from wizard.ui.console import act
 
     config: Path = args.config
     if args.demo:
@@ -93,12 +98,12 @@ def _run_setup(args: argparse.Namespace) -> int:
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     if args.plain:
         return _run_flow(args, config, interactive)
-    req = SetupRequest(config, args.registry, args.method, args.image, field_values(args))
+    flow = Flow(config, presets=_flow_presets(args), aws_profile=args.aws_profile)
     provision = None
     try:
-        plan = plan_setup(req)
+        plan, diff, warnings = flow.review_plan(strict=True)
         if args.provision:
-            provision = _plan_provision(plan, args)
+            provision = _plan_provision(flow, args)
     except SetupError as e:
         if e.missing and not (args.yes or args.dry_run):
             # Answers are missing: ask for them (the flags given are kept as answers)
@@ -107,7 +112,7 @@ def _run_setup(args: argparse.Namespace) -> int:
             return _run_flow(args, config, interactive, full_screen=_full_screen_ok())
         report.error(e.message)
         return e.exit_code
-    return report.finish_setup(plan, dry_run=args.dry_run, yes=args.yes, provision=provision)
+    return act(flow, plan, diff, warnings, dry_run=args.dry_run, yes=args.yes, provision=provision)
 
 
 def _flow_presets(args: argparse.Namespace) -> dict[str, str]:
@@ -176,26 +181,19 @@ def _run_flow(
     return plain.run(flow, plain.QuestionaryPrompter(), dry_run=args.dry_run)
 
 
-def _plan_provision(plan: object, args: argparse.Namespace) -> object:
+def _plan_provision(flow: Any, args: argparse.Namespace) -> object:
     """What --provision would create in AWS, read from the account now."""
     from wizard.cli import output as report
     from wizard.config.plan import SetupError
     from wizard.guide.provision import ProvisionError
     from wizard.guide.service import GuideContext, gather_facts, provision_plan
 
-    answers = {**plan.values, **facts_from(args)}  # type: ignore[attr-defined]
-    facts, notes = gather_facts(answers, use_baseten=not args.no_baseten, method=plan.method)  # type: ignore[attr-defined]
+    plan = flow.reviewed
+    answers = {**plan.values, **facts_from(args)}
+    facts, notes = gather_facts(answers, use_baseten=not args.no_baseten, method=plan.method)
     for note in notes:
         report.info(f"note: {note}")
-    ctx = GuideContext(
-        plan.ref,
-        plan.info,
-        plan.registry,
-        plan.method,  # type: ignore[attr-defined]
-        facts,
-        answers,
-        notes,
-    )
+    ctx = GuideContext(plan.ref, plan.info, plan.registry, plan.method, facts, answers, notes)
     try:
         return provision_plan(ctx, profile=args.aws_profile)
     except ProvisionError as e:

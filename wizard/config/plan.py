@@ -227,7 +227,7 @@ def plan_setup(req: SetupRequest) -> SetupPlan:
     values = resolve_values(req, doc, method, ref, info)
     warnings = cross_checks(method, values, info)
     target = build_target(reg, method, image, ref, values)
-    edit = plan_edit(doc, target)
+    edit = _with_renames(doc, target, ref)
     warnings.extend(_result_findings(doc, edit))
     if edit.unused_secrets:
         warnings.append(
@@ -243,6 +243,29 @@ def plan_setup(req: SetupRequest) -> SetupPlan:
             "readable by anyone with the file"
         )
     return SetupPlan(doc, reg, method, image, ref, info, values, target, edit, warnings)
+
+
+def _with_renames(doc: ConfigDocument, target: AuthTarget, ref: ImageRef) -> ConfigEdit:
+    """The edit for `target`; a token setup first renames a misspelt DOCKER_REGISTRY_
+    secret of the same registry (the rulebook's certain `registry-secret-name` edit, which
+    `doctor --fix` applies to the same bytes) rather than declaring a second one."""
+    secrets = doc.section("secrets")
+    renames = []
+    if target.docker_auth is None and isinstance(secrets, dict):
+        renames = [
+            f.edit
+            for f in rules.check(
+                {"base_image": {"image": ref.original or str(ref)}, "secrets": secrets}
+            )
+            if f.rule == "registry-secret-name" and f.edit is not None
+        ][:1]  # one secret can take the name
+    if not renames:
+        return plan_edit(doc, target)
+    from wizard.config.fixes import apply_edits
+
+    edit = plan_edit(doc.with_text(apply_edits(doc, renames)), target)
+    edit.doc = doc  # the diff and the write compare with the file as it is
+    return edit
 
 
 def _result_findings(doc: ConfigDocument, edit: ConfigEdit) -> list[str]:

@@ -8,8 +8,9 @@ from typing import Any, Protocol
 
 from wizard.config.plan import SetupError
 from wizard.flow import INFO_IDS, Flow, Kind, Question
-from wizard.model.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE
+from wizard.model.exits import EXIT_ERROR, EXIT_USAGE
 from wizard.model.secret import Secret
+from wizard.ui import console
 
 BACK_LABEL = "← Back"
 
@@ -156,26 +157,26 @@ def drive(flow: Flow, prompter: Prompter) -> None:
 
 def run(flow: Flow, prompter: Prompter, *, dry_run: bool = False) -> int:
     """The whole plain wizard: questions, then act on the answers."""
-    from wizard.cli import output as report
-
     try:
         drive(flow, prompter)
     except KeyboardInterrupt:
-        report.info("\nNo changes were made.")
+        console.info("\nNo changes were made.")
         return EXIT_USAGE
     return finish(flow, dry_run=dry_run)
 
 
 def finish(flow: Flow, *, dry_run: bool) -> int:
-    from wizard.cli import output as report
-
+    """Hand what the user reviewed (the diff shown before "write?") to the one finisher."""
     try:
-        plan = flow.plan()
+        if flow.reviewed is None:
+            flow.review_plan()
+        plan, diff = flow.reviewed, flow.reviewed_diff
+        assert plan is not None
     except SetupError as e:
-        report.error(e.message)
+        console.error(e.message)
         return e.exit_code
     if flow.value("yes") == "no" and not dry_run:
-        report.info("No changes were made.")
+        console.info("No changes were made.")
         return EXIT_USAGE
     provision = None
     if flow.value("provision") == "yes":
@@ -185,28 +186,18 @@ def finish(flow: Flow, *, dry_run: bool) -> int:
         try:
             provision = provision_plan(flow.guide_context(plan), profile=flow.aws_profile)
         except (SetupError, ProvisionError, ValueError) as e:
-            report.error(getattr(e, "message", str(e)))
+            console.error(getattr(e, "message", str(e)))
             return EXIT_ERROR
-    code = report.finish_setup(
-        plan, dry_run=dry_run, yes=True, provision=provision, show_diff=dry_run
+    return console.act(
+        flow,
+        plan,
+        diff,
+        list(plan.warnings),
+        dry_run=dry_run,
+        yes=True,
+        provision=provision,
+        show_diff=dry_run,  # the Review step showed it already
     )
-    if code == EXIT_OK and not dry_run and flow.value("store-secret") == "yes":
-        code = _store_secret(flow, plan)
-    return code
-
-
-def _store_secret(flow: Flow, plan: Any) -> int:
-    from wizard.cli import output as report
-
-    result = flow.store_secret(plan)
-    if result.name is not None:
-        report.info(f"stored in Baseten: {result.name}")
-        return EXIT_OK
-    if result.failed:
-        report.error(result.problem)
-        return EXIT_ERROR
-    report.warn(result.problem)
-    return EXIT_OK
 
 
 def not_interactive_message(flow: Flow) -> str:

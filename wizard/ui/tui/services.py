@@ -7,12 +7,13 @@ Nothing here imports textual: every function can be tested, and timed, on its ow
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wizard.config.plan import SetupPlan, current_method
 from wizard.flow import Flow
+from wizard.flow import finish as finish_mod
 from wizard.model.secret import Secret
 
 if TYPE_CHECKING:
@@ -176,104 +177,13 @@ def current_setup(flow: Flow) -> CurrentSetup | None:
 
 
 # -- finishing ------------------------------------------------------------------------------
+# The one finisher and its types, as the TUI's views know them.
 
-
-@dataclass
-class Outcome:
-    """What happened when the user chose Write: for the summary."""
-
-    path: Path
-    written: bool
-    registry: str
-    method: str
-    diff: str
-    warnings: list[str]
-    secrets: list[str]  # the Baseten secrets the setup uses
-    stored: list[str] = field(default_factory=list)  # stored in Baseten just now
-    store_note: str = ""  # why a requested store did not happen
-    created: list[str] = field(default_factory=list)  # created in AWS
-    next_steps: list[str] = field(default_factory=list)
-    push_command: str = "truss push"
-
-
-class FinishError(Exception):
-    """The write (or what comes with it) failed; `done` lists what happened before."""
-
-    def __init__(self, message: str, done: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.message, self.done = message, list(done or [])
-
-
-@dataclass
-class Review:
-    plan: SetupPlan
-    diff: str
-    warnings: list[str]
-
-
-def review(flow: Flow) -> Review:
-    """`Flow.review()`, keeping the plan: Write writes exactly the diff that was shown,
-    and refuses if config.yaml changed since (`write_config` compares the bytes)."""
-    plan, diff, warnings = flow.review_plan()
-    return Review(plan, diff, warnings)
-
-
-def finish(
-    flow: Flow, provision: ProvisionPlan | None = None, plan: SetupPlan | None = None
-) -> Outcome:
-    """Act on the answers as `report.finish_setup` does after "yes": create what the
-    confirmed provisioning plan lists, write config.yaml, store the secret if asked.
-    `plan` is the reviewed plan (default: plan the answers now)."""
-    from wizard.cli.output import next_steps
-    from wizard.config.diff import unified_diff
-    from wizard.config.document import ConfigError
-    from wizard.config.plan import SetupError
-    from wizard.config.writer import check_writable, write_config
-
-    try:
-        plan = plan or flow.plan()
-        edit = plan.edit
-        if edit.changed:
-            check_writable(plan.doc)
-    except (SetupError, ConfigError) as e:
-        raise FinishError(getattr(e, "message", str(e))) from None
-    created: list[str] = []
-    if provision is not None and flow.value("provision") == "yes" and not provision.empty:
-        from wizard.guide.provision import ProvisionError, apply_provision
-
-        try:
-            created = apply_provision(provision)
-        except ProvisionError as e:
-            message = f"{e.message} ({e.fix})" if e.fix else e.message
-            raise FinishError(f"{message}; {plan.doc.path} was not written", e.done) from None
-    if edit.changed:
-        try:
-            write_config(plan.doc, edit.new_text)
-        except ConfigError as e:
-            raise FinishError(str(e), created) from None
-    outcome = Outcome(
-        path=plan.doc.path,
-        written=edit.changed,
-        registry=plan.registry.label,
-        method=plan.method.label,
-        diff=unified_diff(edit.doc.text, edit.new_text, plan.doc.path.name),
-        warnings=list(plan.warnings),
-        secrets=plan.secrets_to_create,
-        created=created,
-        next_steps=next_steps(plan),
-    )
-    if flow.value("store-secret") == "yes":
-        _store_secret(flow, plan, outcome)
-    return outcome
-
-
-def _store_secret(flow: Flow, plan: SetupPlan, outcome: Outcome) -> None:
-    """`plain._store_secret`, reporting into the outcome instead of the terminal."""
-    result = flow.store_secret(plan)
-    if result.name is not None:
-        outcome.stored.append(result.name)
-    else:
-        outcome.store_note = result.problem
+Outcome = finish_mod.Outcome
+FinishError = finish_mod.FinishError
+Review = finish_mod.Review
+review = finish_mod.review
+finish = finish_mod.finish
 
 
 def describe_change(diff: str) -> list[str]:

@@ -1,0 +1,44 @@
+"""The flow's vocabulary: a Question (id, kind, prompt, choices, default, validator,
+help markdown) that every front end shows in its own way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Kind(str, Enum):
+    CHOICE = "choice"
+    TEXT = "text"
+    SECRET = "secret"
+    CONFIRM = "confirm"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+    description: str = ""
+
+
+@dataclass
+class Question:
+    id: str
+    kind: Kind
+    prompt: str
+    choices: tuple[Choice, ...] = ()
+    default: str | None = None
+    current: str | None = None  # what config.yaml holds now, shown to the user
+    help: str = ""  # markdown
+    validate: Callable[[str], str | None] | None = None  # error message, or None if fine
+    required: bool = True
+
+    @property
+    def flag(self) -> str:
+        return f"--{self.id}-stdin" if self.kind is Kind.SECRET else f"--{self.id}"
+
+
+# Questions without an answer to give: shown, then passed. They have no flag.
+INFO_IDS = ("guide", "check")

@@ -1,0 +1,587 @@
+"""The wizard as one state machine of Questions, for every front end.
+
+The flow asks nothing itself: a front end calls `next()` for the next Question,
+shows it however it likes (questionary prompts, a Textual screen, or nothing when a
+flag already answered it) and hands the answer back with `answer()`; `back()` undoes
+the last answer the user gave. Every Question id is a `setup` flag (`--<id>`; a
+secret's flag is `--<id>-stdin`), so a script can give every answer up front.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from wizard.config.document import ConfigDocument, read_config
+from wizard.config.plan import (
+    SetupError,
+    SetupPlan,
+    SetupRequest,
+    cross_checks,
+    current_method,
+    current_values,
+    plan_setup,
+)
+from wizard.flow.questions import Choice, Kind, Question
+from wizard.model import catalog, rules
+from wizard.model.catalog import FieldSpec, MethodSpec, RegistrySpec
+from wizard.model.facts import FACTS
+from wizard.model.image import ImageRef, ImageRefError, RegistryInfo, detect_registry, parse_image
+from wizard.model.secret import Secret
+
+if TYPE_CHECKING:
+    from wizard.verify.registry import Options
+    from wizard.verify.verdict import Progress
+
+
+@dataclass
+class Flow:
+    config: Path
+    presets: dict[str, str] = field(default_factory=dict)  # flag answers: never asked
+    secrets: dict[str, Secret] = field(default_factory=dict)  # secret answers (stdin, env)
+    answers: dict[str, str] = field(default_factory=dict)  # the user's answers
+    history: list[str] = field(default_factory=list)
+    shown: set[str] = field(default_factory=set)  # info questions already seen
+    doc: ConfigDocument | None = None
+    check_result: Any = None
+    check_options: Options | None = None  # how the live check reaches registries
+    aws_profile: str | None = None  # for the cloud check and provisioning (--aws-profile)
+    _facts: Any = None
+    # The plan the user reviewed (its diff shown): the one plan `finish` may write.
+    reviewed: SetupPlan | None = None
+    reviewed_diff: str = ""
+    # The guide for each set of answers: questions() runs on every next()/answer(), and
+    # building a guide reads config.yaml and renders templates (~16 ms).
+    _guides: dict[tuple[object, ...], str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.doc is None:
+            self.doc = read_config(self.config)
+
+    # -- state ------------------------------------------------------------------------
+
+    def value(self, qid: str) -> str | None:
+        """The answer to a question: the user's, else the flag's. (A flag is answered
+        only when it does not fit, see `preset_error`; then the user's answer wins.)"""
+        if qid in self.answers:
+            return self.answers[qid]
+        return self.presets.get(qid)
+
+    @property
+    def image(self) -> str | None:
+        """The image answered (or given as --image), else config.yaml's."""
+        return self.value("image") or self.file_image
+
+    @property
+    def file_image(self) -> str | None:
+        """`base_image.image` as config.yaml has it now."""
+        base = self.doc.section("base_image") if self.doc else None
+        current = base.get("image") if isinstance(base, dict) else None
+        return current if isinstance(current, str) and current else None
+
+    @property
+    def ref(self) -> ImageRef | None:
+        try:
+            return parse_image(self.image) if self.image else None
+        except ImageRefError:
+            return None
+
+    @property
+    def info(self) -> RegistryInfo | None:
+        ref = self.ref
+        return detect_registry(ref) if ref else None
+
+    @property
+    def registry(self) -> RegistrySpec | None:
+        info = self.info
+        return catalog.registry(info.kind.value) if info else None
+
+    @property
+    def method(self) -> MethodSpec | None:
+        reg = self.registry
+        if reg is None:
+            return None
+        chosen = self.value("method")
+        if chosen:
+            return reg.method(chosen)
+        return reg.methods[0] if len(reg.methods) == 1 else None
+
+    def _current_auth(self) -> dict[str, Any]:
+        base = self.doc.section("base_image") if self.doc else None
+        auth = base.get("docker_auth") if isinstance(base, dict) else None
+        return auth if isinstance(auth, dict) else {}
+
+    # -- the questions ----------------------------------------------------------------
+
+    def questions(self) -> list[Question]:
+        """Every question that applies given the answers so far, in order."""
+        qs = [self._image_question()]
+        reg, ref = self.registry, self.ref
+        if reg is None or ref is None:
+            return qs
+        qs.append(self._registry_question(reg, ref))
+        if len(reg.methods) > 1 or "method" in self.presets:  # a --method to check
+            qs.append(self._method_question(reg, ref))
+        method = self.method
+        if method is None:
+            return qs
+        qs += [
+            self._field_question(f, method, ref)
+            for f in method.fields
+            # the image gives it (the ECR region), unless a flag says otherwise
+            if f.id in self.presets
+            or not (f.from_image and f.default and f.default(ref, self.info))
+        ]  # type: ignore[arg-type]
+        qs += self._fact_questions(method)
+        qs.append(Question("guide", Kind.INFO, "Cloud-side setup", help=self._guide_help()))
+        if method.provisionable:
+            qs.append(
+                Question(
+                    "provision",
+                    Kind.CONFIRM,
+                    "Create the missing AWS resources for you (shown before anything is created)?",
+                    default="no",
+                    required=False,
+                )
+            )
+        qs += self._credential_questions(reg, method)
+        if self._has_credential():
+            qs.append(Question("check", Kind.INFO, "Live check", help=""))
+            qs.append(
+                Question(
+                    "store-secret",
+                    Kind.CONFIRM,
+                    "Store the secret in Baseten now (needs your Baseten API key)?",
+                    default="no",
+                    required=False,
+                )
+            )
+        qs.append(
+            Question(
+                "yes", Kind.CONFIRM, f"Write these changes to {self.config.name}?", default="yes"
+            )
+        )
+        return qs
+
+    def _image_question(self) -> Question:
+        def validate(value: str) -> str | None:
+            try:
+                parse_image(value.strip())
+            except ImageRefError as e:
+                return str(e)
+            return None
+
+        current = self.file_image
+        return Question(
+            "image",
+            Kind.TEXT,
+            "Base image",
+            default=current,
+            current=current,
+            validate=validate,
+            help="The private image Baseten must pull, e.g. "
+            "`123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:1.0`.",
+        )
+
+    def _registry_question(self, reg: RegistrySpec, ref: ImageRef) -> Question:
+        def validate(value: str) -> str | None:
+            if value != reg.id:
+                return (
+                    f"{ref.registry} is {reg.label} ({reg.id}); choose it, or go back and "
+                    "change the image"
+                )
+            return None
+
+        choices = tuple(Choice(r.id, r.label, r.description) for r in catalog.REGISTRIES.values())
+        return Question(
+            "registry",
+            Kind.CHOICE,
+            "Registry",
+            choices=choices,
+            default=reg.id,
+            validate=validate,
+            help=f"Detected from `{ref.registry}`.",
+        )
+
+    def _method_question(self, reg: RegistrySpec, ref: ImageRef) -> Question:
+        assert self.doc is not None
+        current = current_method(self.doc, reg, ref)
+        auth = self._current_auth()
+        now = auth.get("auth_method") if auth else None
+        choices = tuple(
+            Choice(m.id, m.label + (" — current" if current is m else ""), m.why)
+            for m in reg.methods
+        )
+        help_text = (
+            f"config.yaml uses {now} now; choosing another method replaces it." if now else ""
+        )
+        return Question(
+            "method",
+            Kind.CHOICE,
+            "How should Baseten authenticate?",
+            choices=choices,
+            default=(current or reg.recommended).id,
+            current=current.id if current else None,
+            help=help_text,
+        )
+
+    def _field_question(self, f: FieldSpec, method: MethodSpec, ref: ImageRef) -> Question:
+        assert self.doc is not None
+        current = current_values(self.doc, method).get(f.id)
+        derived = f.default(ref, self.info) if f.default else None  # type: ignore[arg-type]
+
+        def validate(value: str) -> str | None:
+            problem = rules.check_field(f.id, value)
+            if problem is not None:
+                return f"{problem.message}{_example(f, ref)}"
+            try:
+                cross_checks(method, {f.id: value.strip()}, self.info)  # type: ignore[arg-type]
+            except SetupError as e:
+                return f"{e.message}{_example(f, ref)}"
+            return None
+
+        return Question(
+            f.id,
+            Kind.TEXT,
+            f.label,
+            # the image's own value (the ECR region) beats the file's
+            default=derived if f.from_image and derived else current or derived,
+            current=current,
+            validate=validate,
+            help=f.help,
+        )
+
+    def _fact_questions(self, method: MethodSpec) -> list[Question]:
+        """Baseten facts the cloud setup needs, asked only when Baseten did not tell us."""
+        facts = self.facts()
+        provider = self.value("workload-provider") or ""
+        derived = {  # the project number is in the provider path
+            "project-number": provider.split("/")[1] if provider.startswith("projects/") else None
+        }
+        return [
+            Question(
+                fid,
+                Kind.TEXT,
+                FACTS[fid].label,
+                default=facts.known(fid) or derived.get(fid),
+                required=False,
+                help=f"{FACTS[fid].help[:1].upper()}{FACTS[fid].help[1:]}; leave empty to keep "
+                "a placeholder in the guide.",
+            )
+            for fid in method.facts
+        ]
+
+    def _credential_questions(self, reg: RegistrySpec, method: MethodSpec) -> list[Question]:
+        if method.is_token:
+            fixed = reg.fixed_username
+            return [
+                Question(
+                    "username",
+                    Kind.TEXT,
+                    f"Username ({reg.token_username})",
+                    default=fixed,
+                    required=False,
+                    help="Leave empty to skip the live check.",
+                ),
+                Question(
+                    "token",
+                    Kind.SECRET,
+                    f"The {reg.token_kind} (hidden; empty to skip the live check)",
+                    required=False,
+                ),
+            ]
+        if method.credential == "key-file":
+            return [
+                Question(
+                    "key-file",
+                    Kind.TEXT,
+                    "Path to the JSON key, for a live check (empty to skip)",
+                    required=False,
+                )
+            ]
+        return []
+
+    def _has_credential(self) -> bool:
+        return bool(self.secrets.get("token") and self.value("username")) or bool(
+            self.value("key-file")
+        )
+
+    def facts(self) -> Any:
+        """Baseten facts, fetched once when an API key is at hand (else empty)."""
+        if self._facts is None:
+            from wizard.model.facts import BasetenFacts
+
+            self._facts = BasetenFacts()
+            method = self.method
+            if method is not None and self.value("no-baseten") != "yes":
+                from wizard.guide.service import gather_facts
+
+                self._facts, _ = gather_facts({}, use_baseten=True, method=method)
+        return self._facts
+
+    def _guide_help(self) -> str:
+        method = self.method.id if self.method else None
+        answers = self.guide_answers()
+        key = (self.image, method, tuple(sorted(answers.items())))
+        if key not in self._guides:
+            try:
+                from wizard.guide.service import GuideRequest, build
+
+                guide, _ = build(
+                    GuideRequest(self.config, self.image, None, method, answers, use_baseten=False)
+                )
+                self._guides[key] = guide.markdown  # type: ignore[attr-defined]
+            except (SetupError, ValueError) as e:
+                self._guides[key] = f"(no guide: {e})"
+        return self._guides[key]
+
+    def guide_answers(self) -> dict[str, str]:
+        out = {k: v for k, v in {**self.presets, **self.answers}.items() if v}
+        facts = self.facts()
+        for fid in FACTS:
+            if fid not in out and (known := facts.known(fid)):
+                out[fid] = known
+        return out
+
+    # -- driving ----------------------------------------------------------------------
+
+    def answered(self, q: Question) -> bool:
+        """Needs `q` no asking? Answered, given by a flag that fits, or (info) shown."""
+        if q.id in self.answers:
+            return True
+        if q.id in self.presets:
+            return self.preset_error(q) is None
+        if q.kind is Kind.SECRET:
+            return q.id in self.secrets
+        return q.kind is Kind.INFO and q.id in self.shown
+
+    def preset_error(self, q: Question) -> str | None:
+        """Why the flag's answer to `q` does not fit (a --method the image's registry does
+        not offer, a --region the ECR host contradicts): then `q` is asked after all."""
+        value = self.presets.get(q.id)
+        if not value or q.kind is Kind.INFO or q.id in self.answers:
+            return None
+        if q.choices and value not in {c.value for c in q.choices}:
+            return f"{q.flag} {value} does not fit here: choose one of " + ", ".join(
+                c.value for c in q.choices
+            )
+        error = q.validate(value) if q.validate is not None else None
+        if not error:
+            return None
+        return error if error.startswith(q.flag) else f"{q.flag}: {error}"
+
+    def next(self) -> Question | None:
+        """The next question to show, or None when every question has an answer."""
+        return next((q for q in self.questions() if not self.answered(q)), None)
+
+    def preset_errors(self) -> list[str]:
+        """What the questions would refuse of the flags' answers ("--role-arn: ..."), to
+        say before asking anything."""
+        out, seen = [], set()
+        for q in self.questions():
+            seen.add(q.id)
+            if error := self.preset_error(q):
+                out.append(error)
+        # A method's field whose question waits for a method still to be chosen.
+        for fid, spec in catalog.all_fields().items():
+            value = self.presets.get(fid)
+            if value and fid not in seen and (problem := rules.check_field(fid, value)):
+                out.append(f"{spec.flag}: {problem.message}")
+        return out
+
+    def answer(self, qid: str, value: str | Secret | bool | None) -> str | None:
+        """Record an answer; returns an error message (and records nothing) if invalid."""
+        q = next((q for q in self.questions() if q.id == qid), None)
+        if q is None:
+            return f"{qid} does not apply here"
+        if q.kind is Kind.INFO:
+            self.shown.add(qid)
+            self.history.append(qid)
+            return None
+        if q.kind is Kind.SECRET:
+            # An empty secret is an answer too: "skip the live check".
+            self.secrets[qid] = value if isinstance(value, Secret) else Secret("")
+            self.history.append(qid)
+            return None
+        if isinstance(value, bool):
+            text = "yes" if value else "no"
+        else:
+            text = (value or "").strip() if isinstance(value, str) else ""
+        if not text and q.default is not None:
+            text = q.default
+        if not text:
+            if q.required:
+                return f"{q.prompt} is required"
+            text = ""
+        elif q.validate is not None:
+            error = q.validate(text)
+            if error:
+                return error
+        self.answers[qid] = text
+        self.history.append(qid)
+        self._forget_dependents(qid)
+        if self._shapes_plan(qid):  # the review showed other answers: review again
+            self.reviewed = None
+        return None
+
+    def back(self) -> bool:
+        """Undo the last answer the user gave; False when there is nothing to undo."""
+        while self.history:
+            qid = self.history.pop()
+            if self._shapes_plan(qid):
+                self.reviewed = None
+            self.answers.pop(qid, None)
+            self.secrets.pop(qid, None)
+            self.shown.discard(qid)
+            if qid == "check":
+                self.check_result = None
+            return True
+        return False
+
+    @staticmethod
+    def _shapes_plan(qid: str) -> bool:
+        """Does the answer to `qid` change what would be written?"""
+        return qid in ("image", "registry", "method") or qid in catalog.all_fields()
+
+    def _forget_dependents(self, qid: str) -> None:
+        """A new image or method makes later answers meaningless."""
+        if qid in ("image", "method"):
+            self.check_result = None
+            self._facts = None if qid == "method" else self._facts
+
+    def missing(self) -> list[Question]:
+        """Required questions still without an answer (for --yes and non-interactive use)."""
+        out = []
+        for q in self.questions():
+            if q.kind in (Kind.INFO, Kind.SECRET) or not q.required or q.id == "yes":
+                continue
+            # A script must choose the method: its default is only a suggestion,
+            # unless config.yaml already uses one.
+            suggestion_only = q.id == "method" and q.current is None
+            if self.value(q.id) is None and (q.default is None or suggestion_only):
+                out.append(q)
+        return out
+
+    def fill_defaults(self) -> None:
+        """--yes: take every default without asking; optional questions stay empty."""
+        for _ in range(64):
+            q = self.next()
+            if q is None:
+                return
+            if q.kind is Kind.INFO:
+                self.shown.add(q.id)
+                continue
+            if q.kind is Kind.SECRET:
+                self.secrets.setdefault(q.id, Secret(""))
+                continue
+            if q.default is None and q.required:
+                raise SetupError(f"missing {q.flag} ({q.prompt})", 2)
+            error = self.answer(q.id, q.default or "")
+            if error:
+                raise SetupError(f"{q.flag}: {error}", 1)
+
+    # -- results ----------------------------------------------------------------------
+
+    def request(self, *, strict: bool = False) -> SetupRequest:
+        """The answers as a setup request. `strict` (every answer a flag, nothing asked):
+        method flags the method does not take are kept, so setup refuses them."""
+        method = self.method
+        values = {f.id: v for f in (method.fields if method else ()) if (v := self.value(f.id))}
+        if strict:
+            values.update({k: v for k, v in self.presets.items() if k in catalog.all_fields()})
+        image = self.value("image") or None
+        return SetupRequest(
+            self.config,
+            self.value("registry"),
+            method.id if method else self.value("method"),
+            image,
+            values,
+        )
+
+    def plan(self, *, strict: bool = False) -> SetupPlan:
+        return plan_setup(self.request(strict=strict))
+
+    def guide_context(self, plan: SetupPlan | None = None) -> Any:
+        """The guide/cloud context for these answers (a wizard.guide.service.GuideContext)."""
+        from wizard.guide.service import GuideContext
+
+        plan = plan or self.plan()
+        answers = {**plan.values, **self.guide_answers()}
+        return GuideContext(
+            plan.ref,
+            plan.info,
+            plan.registry,
+            plan.method,
+            self.facts().with_answers(answers),
+            answers,
+            [],
+        )
+
+    def review(self) -> tuple[str, list[str]]:
+        """The diff the answers would write, and the warnings about it."""
+        _, diff, warnings = self.review_plan()
+        return diff, warnings
+
+    def review_plan(self, *, strict: bool = False) -> tuple[SetupPlan, str, list[str]]:
+        """The plan, its diff (secret values hidden), and the warnings: the plan's, and
+        flags the chosen method does not take (given before the method was: they are not
+        written). The flow keeps the plan: `finish` writes exactly it."""
+        from wizard.config.diff import config_diff
+
+        plan = self.plan(strict=strict)
+        diff = config_diff(plan.edit.doc, plan.edit.new_text, self.config.name)
+        self.reviewed, self.reviewed_diff = plan, diff
+        taken = {f.id for f in plan.method.fields}
+        ignored = [f"--{k}" for k in self.presets if k in catalog.all_fields() and k not in taken]
+        warnings = list(plan.warnings)
+        if ignored:
+            warnings.append(
+                f"{', '.join(ignored)} not used: --method {plan.method.id} does not take it"
+            )
+        return plan, diff, warnings
+
+    def store_secret(self, plan: SetupPlan) -> Any:
+        """Store the registry secret in Baseten with the live check's credential, for the
+        "store the secret" answer (a wizard.verify.baseten.StoredSecret)."""
+        from wizard.verify.baseten import StoredSecret, store_registry_secret
+
+        if not plan.method.is_token:
+            return StoredSecret(None, "the secret was not stored: only token methods have one")
+        return store_registry_secret(
+            plan.target.secrets[0], self.value("username") or "", self.secrets.get("token")
+        )
+
+    def run_check(self, progress: Progress | None = None) -> Any:
+        """The live check with the credential given in the flow (None: nothing to check).
+        `progress` hears of each step (resolve, ping, token, manifest) as it is taken."""
+        from wizard.verify.registry import Options
+        from wizard.verify.service import CheckItem, CredentialSource, check_one
+
+        ref = self.ref
+        if ref is None or not self._has_credential():
+            return None
+        if self.check_result is None:
+            source = CredentialSource()
+            if self.value("key-file"):
+                source.key_file = Path(self.value("key-file") or "")
+            else:
+                source.username = self.value("username") or ""
+                source.password = self.secrets["token"]
+            options = self.check_options or Options(timeout=10)
+            self.check_result = check_one(CheckItem(ref, source), options, progress)
+        return self.check_result
+
+
+def _example(f: FieldSpec, ref: ImageRef) -> str:
+    """A valid value built from the user's own image, for error messages."""
+    info = detect_registry(ref)
+    examples = {
+        "role-arn": f"arn:aws:iam::{info.account or '123456789012'}:role/baseten-ecr-pull",
+        "region": info.region or "us-east-1",
+        "service-account": f"baseten-puller@{info.project or 'my-project'}.iam.gserviceaccount.com",
+        "workload-provider": "projects/<PROJECT_NUMBER>/locations/global/"
+        "workloadIdentityPools/baseten-pool/providers/baseten-oidc",
+    }
+    example = examples.get(f.id)
+    return f" (for {ref.registry}, e.g. {example})" if example else ""
