@@ -762,7 +762,7 @@ def test_declining_the_fix_writes_nothing(
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
     asked: list[str] = []
-    monkeypatch.setattr(report, "_ask", lambda q: asked.append(q) or False)
+    monkeypatch.setattr(report, "ask_yes", lambda q: asked.append(q) or False)
     assert call(".", "--fix", "--truss-version", "0.18.36") == 2
     assert asked and "Apply" in asked[0]
     assert _snapshot(fix_tree) == before

@@ -388,7 +388,7 @@ def test_lint_model_container_only() -> None:
 
 def test_lint_missing_aud_is_advice() -> None:
     findings = lint_oidc_trust(policy(oidc_statement(aud=False)), org_id=ORG, team_id=TEAM)
-    assert [(f.code, f.severity) for f in findings] == [("missing-aud", "advice")]
+    assert [(f.code, f.severity.value) for f in findings] == [("missing-aud", "warning")]
 
 
 def test_lint_other_org_and_team() -> None:

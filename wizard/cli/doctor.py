@@ -233,7 +233,7 @@ def _fix(result: Any, paths: Sequence[Path], args: argparse.Namespace) -> int:
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
             out.error("not interactive: pass --yes to write these fixes, or --dry-run to preview")
             return EXIT_USAGE
-        if not out._ask(f"Apply {count} fixes to {files}? [y/N] "):
+        if not out.ask_yes(f"Apply {count} fixes to {files}? [y/N] "):
             out.info("No changes were made.")
             return EXIT_USAGE
     written = []

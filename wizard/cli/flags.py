@@ -9,26 +9,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wizard.model import catalog
+from wizard.model.facts import FACTS
 
 if TYPE_CHECKING:
     from wizard.verify.registry import Options
-
-_FACT_HELP = {
-    "org-id": "your Baseten organization ID (`truss whoami --show-oidc`)",
-    "team-id": "your Baseten team ID (`truss whoami --show-oidc`)",
-    "baseten-role-arn": "Baseten's AWS role ARN (`truss whoami --show-aws-assume-role`)",
-    "external-id": "your organization's sts:ExternalId (`truss whoami --show-aws-assume-role`)",
-    "project-number": "the GCP project NUMBER (gcloud projects describe PROJECT)",
-}
 
 
 def add_fact_flags(p: argparse.ArgumentParser) -> None:
     group = p.add_argument_group(
         "Baseten and cloud facts (fetched with your Baseten API key when left out)"
     )
-    for fid, text in _FACT_HELP.items():
+    for fid, fact in FACTS.items():
         group.add_argument(
-            f"--{fid}", dest=f"fact_{fid.replace('-', '_')}", metavar="VALUE", help=text
+            f"--{fid}", dest=f"fact_{fid.replace('-', '_')}", metavar="VALUE", help=fact.help
         )
     group.add_argument(
         "--no-baseten", action="store_true", help="do not ask Baseten's API for these"
@@ -36,9 +29,7 @@ def add_fact_flags(p: argparse.ArgumentParser) -> None:
 
 
 def facts_from(args: argparse.Namespace) -> dict[str, str]:
-    return {
-        fid: v for fid in _FACT_HELP if (v := getattr(args, f"fact_{fid.replace('-', '_')}", None))
-    }
+    return {fid: v for fid in FACTS if (v := getattr(args, f"fact_{fid.replace('-', '_')}", None))}
 
 
 def add_field_flags(p: argparse.ArgumentParser) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from wizard.ui.console import (
+    ask_yes,
     color_enabled,
     error,
     info,
@@ -22,6 +23,7 @@ from wizard.ui.console import (
 )
 
 __all__ = [
+    "ask_yes",
     "color_enabled",
     "demo_project",
     "error",

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from wizard.cli.stdin import UsageError, read_stdin_secret
+from wizard.model import catalog
 from wizard.model.exits import EXIT_AUTH, EXIT_ERROR, EXIT_OK, EXIT_USAGE
 
 
@@ -47,9 +48,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     st.set_defaults(handler=_run_secret_set)
 
 
-_FIXED_USERNAMES = {"ecr": "AWS", "gar": "oauth2accesstoken", "ngc": "$oauthtoken"}
-
-
 def _registry_value(image: str, username: str | None) -> tuple[str, object, list[object]]:
     """(secret name, value, warnings) for a token read from stdin."""
     from wizard.model.auth import registry_secret_name
@@ -61,7 +59,8 @@ def _registry_value(image: str, username: str | None) -> tuple[str, object, list
     except ImageRefError as e:
         raise UsageError(f"--image: {e}") from None
     kind = detect_registry(ref).kind
-    user = username if username is not None else _FIXED_USERNAMES.get(kind.value)
+    fixed = catalog.REGISTRIES[kind.value].fixed_username
+    user = username if username is not None else fixed
     if user is None:
         raise UsageError(f"--username is needed for {ref.registry} (your account name there)")
     token = read_stdin_secret("the token", strip_newline=True)

@@ -36,9 +36,9 @@ class FilePlan:
 
     @property
     def diff(self) -> str:
-        from wizard.config.diff import unified_diff
+        from wizard.config.diff import config_diff
 
-        return unified_diff(self.doc.text, self.new_text, str(self.report.path))
+        return config_diff(self.doc, self.new_text, str(self.report.path))
 
 
 def plan_fixes(report: DoctorReport) -> tuple[list[FilePlan], list[str]]:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from wizard.doctor.fix import _ref_of
 from wizard.doctor.report import DoctorReport, FileReport
-from wizard.model import rules, truss
+from wizard.model import catalog, rules, truss
 from wizard.model.findings import Finding, Severity
 from wizard.model.image import ImageRef, RegistryKind, detect_registry
 
@@ -37,7 +37,6 @@ class LiveOptions:
     concurrency: int = 16
 
 
-_KEYLESS = (truss.AuthMethod.AWS_OIDC, truss.AuthMethod.AWS_ASSUME_ROLE, truss.AuthMethod.GCP_OIDC)
 _DEFINITE = ("bad_credentials", "no_access", "not_found", "expired")
 
 
@@ -131,14 +130,13 @@ def _plan_live(
 
     kind = detect_registry(s.ref).kind
     m = s.method
-    if m in _KEYLESS:
+    spec = catalog.REGISTRIES[kind.value].method_for(m) if m else None
+    if spec is not None and spec.keyless:
         return _plan_cloud(s)
-    if m is truss.AuthMethod.AWS_IAM:
-        if kind is not RegistryKind.ECR:
-            return None
+    if spec is not None and spec.credential == "aws":
         source = CredentialSource(aws_profile=opts.aws_profile)
         tag = ("aws", opts.aws_profile)
-    elif m is truss.AuthMethod.GCP_SERVICE_ACCOUNT_JSON:
+    elif spec is not None and spec.credential == "key-file":
         if opts.key_file is None:
             skipped.append("GCP_SERVICE_ACCOUNT_JSON configs (pass --key-file)")
             return None
@@ -164,8 +162,6 @@ def _plan_live(
 
 
 def _plan_cloud(s: _Setup) -> tuple[str, tuple[Any, ...], Any] | None:
-    from wizard.model import catalog
-
     info = detect_registry(s.ref)
     reg = catalog.REGISTRIES.get(info.kind.value)
     method = next((x for x in reg.methods if x.auth_method is s.method), None) if reg else None
@@ -268,13 +264,11 @@ def _baseten_secrets(login: Any, report: DoctorReport) -> set[str] | None:
 
 
 def _facts(opts: LiveOptions, login: Any, report: DoctorReport) -> Any:
-    from wizard.model.facts import BasetenFacts
+    from wizard.model.facts import FACTS, BasetenFacts
 
     facts = BasetenFacts()
-    a = opts.facts
-    have_all = (a.get("org-id") and a.get("team-id")) and (
-        a.get("baseten-role-arn") and a.get("external-id")
-    )
+    given = {k: v for k, v in opts.facts.items() if v}
+    have_all = not facts.with_answers(given).missing(tuple(FACTS))
     if login is not None and not have_all:
         from wizard.verify.baseten import BasetenError, fetch_facts
 
@@ -282,11 +276,7 @@ def _facts(opts: LiveOptions, login: Any, report: DoctorReport) -> Any:
             facts = fetch_facts(login.key, remote_url=login.remote_url)
         except BasetenError as e:
             report.notes.append(f"could not read your Baseten organization ({e})")
-    facts.org_id = a.get("org-id") or facts.org_id
-    facts.team_id = a.get("team-id") or facts.team_id
-    facts.aws_role_arn = a.get("baseten-role-arn") or facts.aws_role_arn
-    facts.external_id = a.get("external-id") or facts.external_id
-    return facts
+    return facts.with_answers(given)
 
 
 def _cloud_items(planned: Any, facts: Future[Any], opts: LiveOptions) -> list[Any]:

@@ -463,24 +463,6 @@ class Flow:
                 out.append(q)
         return out
 
-    def fill_defaults(self) -> None:
-        """--yes: take every default without asking; optional questions stay empty."""
-        for _ in range(64):
-            q = self.next()
-            if q is None:
-                return
-            if q.kind is Kind.INFO:
-                self.shown.add(q.id)
-                continue
-            if q.kind is Kind.SECRET:
-                self.secrets.setdefault(q.id, Secret(""))
-                continue
-            if q.default is None and q.required:
-                raise SetupError(f"missing {q.flag} ({q.prompt})", 2)
-            error = self.answer(q.id, q.default or "")
-            if error:
-                raise SetupError(f"{q.flag}: {error}", 1)
-
     # -- results ----------------------------------------------------------------------
 
     def request(self, *, strict: bool = False) -> SetupRequest:

@@ -53,7 +53,8 @@ class MethodSpec:
     # by fact id (see `facts.FACTS`).
     facts: tuple[str, ...] = ()
     # What a live check of this method takes from the user: "token" (username and
-    # token), "key-file" (a service-account JSON key), or None (nothing to type).
+    # token), "key-file" (a service-account JSON key), "aws" (the AWS credential chain),
+    # or None (keyless: the cloud side is inspected instead).
     credential: str | None = None
     # The Baseten secret's value, for the "create the secret" step.
     secret_value: str = ""
@@ -148,7 +149,7 @@ def _aws_key_secret(field_id: str, key: str, default: str, what: str) -> FieldSp
     )
 
 
-_TOKEN_VALUE = "base64 of user:token (`registry-wizard secret encode` builds it)"
+_TOKEN_VALUE = "base64 of user:token"
 _OIDC_FACTS = ("org-id", "team-id")
 
 
@@ -213,6 +214,7 @@ ECR = RegistrySpec(
                     "AWS secret access key",
                 ),
             ),
+            credential="aws",
             secret_value="the access key ID and the secret access key of an IAM user allowed "
             "to pull, one secret each",
         ),

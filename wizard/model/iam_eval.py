@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from wizard.model.facts import OIDC_AUDIENCE, OIDC_HOST
+from wizard.model.findings import Finding, Severity
 
 __all__ = [
     "AUD_KEY",
@@ -390,16 +391,22 @@ def trust_admits(
 # -- lint ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Finding:
-    """A trust-policy smell. `severity` is "problem" (refuses Baseten or admits too
-    much) or "advice" (works, but worth changing)."""
+def _lint(
+    code: str, message: str, fix: str, *, severity: str = "problem", statement: int | None = None
+) -> Finding:
+    """A trust-policy smell as a Finding: "problem" (refuses Baseten or admits too much)
+    is an error, "advice" (works, but worth changing) a warning; its path names the
+    statement (`("Statement", "2")`)."""
+    level = Severity.ERROR if severity == "problem" else Severity.WARNING
+    path = ("Statement", str(statement)) if statement is not None else ()
+    return Finding(code, level, path, message, fix)
 
-    code: str
-    message: str
-    fix: str
-    severity: str = "problem"
-    statement: int | None = None
+
+def statement_of(finding: Finding) -> int | None:
+    """The index of the statement a lint finding is about, if any."""
+    if len(finding.path) == 2 and finding.path[0] == "Statement":
+        return int(finding.path[1])
+    return None
 
 
 def _condition_values(statement: Mapping[str, Any], key: str) -> list[tuple[str, str]]:
@@ -453,7 +460,7 @@ def _lint_sub(
     out: list[Finding] = []
     if "env" in fields:
         out.append(
-            Finding(
+            _lint(
                 "legacy-env",
                 f"{where} matches the legacy subject format ({value!r} uses env=); "
                 "Baseten now presents v=1:org=..:team=..:model=..:deployment=..:environment=.."
@@ -464,7 +471,7 @@ def _lint_sub(
         )
     if base in ("stringequals", "stringequalsignorecase") and _is_wild(value):
         out.append(
-            Finding(
+            _lint(
                 "string-equals-wildcard",
                 f"{where} uses {operator} with a wildcard in {value!r}; "
                 "StringEquals compares literally, so '*' only matches a '*'",
@@ -479,7 +486,7 @@ def _lint_sub(
         or (org is not None and org != "*" and _is_wild(org))
     ):
         out.append(
-            Finding(
+            _lint(
                 "org-wildcard",
                 f"{where} admits any Baseten organization ({value!r}): another "
                 "Baseten customer could assume this role and pull your images",
@@ -489,7 +496,7 @@ def _lint_sub(
         )
     elif org_id and org is not None and not _is_wild(org) and org != org_id:
         out.append(
-            Finding(
+            _lint(
                 "other-org",
                 f"{where} admits organization {org!r}, not yours ({org_id!r})",
                 f'use "{good}"',
@@ -503,7 +510,7 @@ def _lint_sub(
         and not glob_match(fields["team"], team_id)
     ):
         out.append(
-            Finding(
+            _lint(
                 "other-team",
                 f"{where} admits team {fields['team']!r}, not {team_id!r}",
                 f'use "{good}"',
@@ -531,7 +538,7 @@ def lint_oidc_trust(
         subs = _condition_values(st, SUB_KEY)
         if not subs:
             out.append(
-                Finding(
+                _lint(
                     "no-sub",
                     f"{where} has no {SUB_KEY} condition: every Baseten organization "
                     "could assume this role",
@@ -544,7 +551,7 @@ def lint_oidc_trust(
         types = [_sub_fields(v).get("type") for _, v in subs]
         if subs and not any(_admits_build_type(v) for _, v in subs):
             out.append(
-                Finding(
+                _lint(
                     "model-container-only",
                     f"{where} only admits type="
                     f"{'/'.join(sorted({t for t in types if t}))}; image pulls run at build time "
@@ -555,7 +562,7 @@ def lint_oidc_trust(
             )
         if not _condition_values(st, AUD_KEY):
             out.append(
-                Finding(
+                _lint(
                     "missing-aud",
                     f"{where} does not check the audience ({AUD_KEY})",
                     f'add "StringEquals": {{"{AUD_KEY}": "{OIDC_AUDIENCE}"}} to its Condition',
@@ -587,7 +594,7 @@ def lint_assume_role_trust(
         where = _label(i, st)
         if "*" in aws:
             out.append(
-                Finding(
+                _lint(
                     "principal-wildcard",
                     f"{where} lets any AWS principal assume this role",
                     f'name Baseten\'s role: "Principal": {{"AWS": '
@@ -600,7 +607,7 @@ def lint_assume_role_trust(
         )
         if names_baseten and not _condition_values(st, EXTERNAL_ID_KEY):
             out.append(
-                Finding(
+                _lint(
                     "no-external-id",
                     f"{where} admits Baseten's role without an "
                     f"{EXTERNAL_ID_KEY} condition: any Baseten customer could have Baseten "

@@ -712,8 +712,9 @@ def _trust_fix(
     denying statement removed, the Baseten statement appended; all else kept."""
     replaced: dict[int, list[str]] = {}
     for f in findings:
-        if f.code in _REPLACEABLE and f.statement is not None:
-            replaced.setdefault(f.statement, []).append(f.code)
+        index = iam_eval.statement_of(f)
+        if f.code in _REPLACEABLE and index is not None:
+            replaced.setdefault(index, []).append(f.code)
     drop = set(replaced)
     stmts = iam_eval.statements(policy)
     denied_by = (
@@ -749,7 +750,7 @@ def _trust_fix(
 
 
 def _lint_item(findings: Sequence[iam_eval.Finding]) -> SetupItem:
-    problems = [f for f in findings if f.severity == "problem"]
+    problems = [f for f in findings if f.is_error]
     if problems:
         return SetupItem(
             "trust-lint",
@@ -757,7 +758,7 @@ def _lint_item(findings: Sequence[iam_eval.Finding]) -> SetupItem:
             "; ".join(f"[{f.code}] {f.message}" for f in problems),
             "\n".join(f.fix for f in problems),
         )
-    advice = [f for f in findings if f.severity != "problem"]
+    advice = [f for f in findings if not f.is_error]
     if advice:
         return SetupItem(
             "trust-lint",

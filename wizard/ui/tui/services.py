@@ -113,19 +113,13 @@ def run_check(flow: Flow, progress: Progress | None = None) -> CheckResult | Non
 
 
 @dataclass
-class DoctorFinding:
-    finding: Finding
-    line: int | None
-
-
-@dataclass
 class CurrentSetup:
     image: str | None
     registry: str | None  # the registry's label
     method: str | None  # the catalog method's label, or the file's auth_method as written
     values: list[tuple[int | None, str, str]]  # (line, key, value) of docker_auth
     secrets: list[tuple[int | None, str]]  # declared secret names
-    findings: list[DoctorFinding]
+    findings: list[Finding]  # the rulebook's, placed on their lines
 
 
 def current_setup(flow: Flow) -> CurrentSetup | None:
@@ -160,9 +154,7 @@ def current_setup(flow: Flow) -> CurrentSetup | None:
     )
     secrets = doc.section("secrets")
     names = list(secrets) if isinstance(secrets, dict) else []
-    findings = [
-        DoctorFinding(f, doc.line_of(*f.path)) for f in rules.check(doc.root.to_python() or {})
-    ]
+    findings = [f.at(doc.line_of(*f.path)) for f in rules.check(doc.root.to_python() or {})]
     shown_method = method.label if method is not None else None
     if shown_method is None and isinstance(auth, dict):
         shown_method = str(auth.get("auth_method") or "docker_auth without auth_method")

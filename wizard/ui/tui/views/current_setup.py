@@ -74,9 +74,9 @@ class CurrentSetupView(StepView):
         name = self.flow.config.name
         notes = [
             Note(
-                d.finding.severity.value,
-                d.finding.message,
-                d.finding.fix,
+                d.severity.value,
+                d.message,
+                d.fix,
                 f"{name}:{d.line}" if d.line else name,
             )
             for d in s.findings
