@@ -214,3 +214,136 @@ def test_setup_and_doctor_fix_repair_to_the_same_bytes(
     )
     again = doctor.diagnose([by_doctor], truss_version="0.18.36")
     assert rule not in {d.rule for d in again.files[0].findings}
+
+
+# --------------------------------------------------------------------------- found by attack
+
+
+def _ecr_oidc(tmp_path: Path, name: str = "base") -> str:
+    return _written(tmp_path, name, *OIDC)
+
+
+# (expected rule, the role ARN line's new value in config.yaml)
+ODD_VALUES = [
+    ("required-field", '"   "'),
+    ("role-arn-invalid", "12345"),
+    ("role-arn-invalid", "[a, b]"),
+    ("role-arn-invalid", "arn:aws:iam::١٢٣٤٥٦٧٨٩٠١٢:role/x"),  # Unicode digits
+]
+
+
+@pytest.mark.parametrize(("rule", "value"), ODD_VALUES, ids=[v for _, v in ODD_VALUES])
+def test_odd_values_in_the_file_get_one_code_from_setup_and_doctor(
+    tmp_path: Path, rule: str, value: str
+) -> None:
+    text = _ecr_oidc(tmp_path).replace(ROLE, value)
+    config = tmp_path / "config.yaml"
+    config.write_text(text)
+    with pytest.raises(SetupError) as refused:
+        plan_setup(SetupRequest(config, None, "oidc", None, {}))
+    assert refused.value.rule == rule
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if "aws_oidc_role_arn" in ln)
+    assert f"{config}:{line}" in refused.value.message
+    report = doctor.diagnose([config], truss_version="0.18.36")
+    assert (rule, line) in [(d.rule, d.line) for d in report.files[0].findings]
+    assert config.read_text() == text
+
+
+def test_a_yaml_boolean_secret_name_is_refused_by_both(tmp_path: Path) -> None:
+    good = _written(tmp_path, "good", "--image", GAR_IMAGE, "--method", "service-account")
+    text = good.replace("secret_name: gcp-service-account", "secret_name: true")
+    config = tmp_path / "config.yaml"
+    config.write_text(text)
+    with pytest.raises(SetupError) as refused:
+        plan_setup(SetupRequest(config, None, "service-account", None, {}))
+    assert refused.value.rule == "secret-name-invalid"
+    report = doctor.diagnose([config], truss_version="0.18.36")
+    assert "secret-name-invalid" in {d.rule for d in report.files[0].findings}
+
+
+# (rule, setup flags, how to break what setup writes)
+MORE_FIXED = [
+    ("region-invalid", OIDC, ("aws_oidc_region: us-east-1", "aws_oidc_region: US-EAST-1")),
+    ("required-field", OIDC, ("aws_oidc_region: us-east-1", 'aws_oidc_region: "  "')),
+    (
+        "other-method-field",
+        OIDC,
+        ("auth_method: AWS_OIDC\n", "auth_method: AWS_OIDC\n    gcp_oidc_service_account: ''\n"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "flags", "change"), MORE_FIXED, ids=[f[0] for f in MORE_FIXED])
+def test_more_repairs_to_the_same_bytes(
+    tmp_path: Path, rule: str, flags: tuple[str, ...], change: tuple[str, str]
+) -> None:
+    test_setup_and_doctor_fix_repair_to_the_same_bytes(tmp_path, rule, flags, change)
+
+
+def test_two_misspellings_of_one_registry_are_fixed_by_renaming_one(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    text = (
+        "model_name: m\nbase_image:\n  image: acme/app:1.0\nsecrets:\n"
+        '  "DOCKER_REGISTRY_index.docker.io": null\n  DOCKER_REGISTRY_docker.io: null\n'
+    )
+    config.write_text(text)
+    assert main(["doctor", str(config), "--fix", "--yes"]) in (0, 1)
+    fixed = config.read_text()
+    assert fixed != text
+    assert "DOCKER_REGISTRY_https://index.docker.io/v1/" in fixed
+    again = doctor.diagnose([config], truss_version="0.18.36")
+    left = {(d.rule, d.severity.value) for d in again.files[0].findings}
+    assert ("registry-secret-name", "error") not in left
+
+
+def test_a_fix_that_cannot_be_written_is_not_success(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    text = "model_name: m\nsecrets:\n  hf_access_token: set token in baseten workspace\n"
+    config.write_text(text)
+    config.chmod(0o444)
+    try:
+        assert main(["doctor", str(config), "--fix", "--yes"]) == 1
+    finally:
+        config.chmod(0o644)
+    assert config.read_text() == text
+
+
+def test_invalid_yaml_is_placed_on_one_line_by_setup_and_doctor(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("model_name: m\nresources:\n  cpu: '1'\n  memory: 2Gi\n  x: 1\n oops: [\n")
+    from wizard.config.document import ConfigError, read_config
+
+    with pytest.raises(ConfigError) as refused:
+        read_config(config)
+    report = doctor.diagnose([config], truss_version="0.18.36")
+    (finding,) = report.files[0].findings
+    assert finding.rule == "yaml-invalid"
+    assert f":{finding.line}" in str(refused.value) or f"line {finding.line}" in str(refused.value)
+
+
+SECRET_SHAPES = [
+    '"ghp_AAAA\\x42BBBBccccdddd1234"',  # an escape: the parsed value differs from the text
+    ">-\n    hf_CANARYPARTONEabcdefghijklmnop\n    CANARYPARTTWO",
+    "|\n    line1CANARYvalue\n    line2",
+    "{user: octocat, token: ghp_CANARYxxxxxxxxxxxx}",
+    "'it''sCANARYvalue'",
+]
+
+
+@pytest.mark.parametrize("shape", SECRET_SHAPES)
+def test_no_diff_shows_a_secret_value_however_it_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], shape: str
+) -> None:
+    config = tmp_path / "config.yaml"
+    text = f"model_name: m\nsecrets:\n  DOCKER_REGISTRY_ghcr.io: {shape}\n  other: {shape}\n"
+    config.write_text(text)
+    main(["setup", "--config", str(config), "--image", "ghcr.io/a/b:1", "--dry-run"])
+    main(["doctor", str(config), "--fix", "--dry-run"])
+    main(["doctor", str(config), "--format", "json"])
+    main(["doctor", str(config), "--format", "sarif"])
+    out = capsys.readouterr()
+    printed = out.out + out.err
+    for word in ("CANARY", "AAAA"):
+        assert word not in printed, printed
+    assert "<secret value," in printed
+    assert config.read_text() == text

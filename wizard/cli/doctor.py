@@ -217,9 +217,13 @@ def _fix(result: Any, paths: Sequence[Path], args: argparse.Namespace) -> int:
                 check_writable(plan.doc)
                 writable.append(plan)
             except ConfigError as e:
+                notes.append(str(e))
                 out.warn(f"not fixed: {e}")
         plans = writable
     if not plans:
+        if notes:  # fixes were certain, but could not be made: that is not success
+            out.error("no file was fixed (see above)")
+            return EXIT_ERROR
         out.info("nothing that --fix can change with certainty.")
         return EXIT_ERROR if result.has_errors else EXIT_OK
     for plan in plans:

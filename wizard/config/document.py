@@ -221,8 +221,9 @@ def _check_duplicates(path: Path, node: Node) -> None:
             if key in seen:
                 raise ConfigError(
                     path,
-                    f"duplicate key {key!r} (first at line {seen[key]}); truss refuses "
-                    "duplicate keys: remove one of them",
+                    f"duplicate key {key!r} (first at line {seen[key]}); truss warns and "
+                    "uses the last one, and which one you meant cannot be told: remove one "
+                    "of them (nothing was changed)",
                     k.start_line + 1,
                 )
             seen[key] = k.start_line + 1

@@ -87,6 +87,15 @@ def current_values(doc: ConfigDocument, method: MethodSpec) -> dict[str, str]:
     return {f.id: str(auth[f.key]) for f in method.fields if auth.get(f.key) not in (None, "")}
 
 
+def _file_values(doc: ConfigDocument, method: MethodSpec) -> dict[str, object]:
+    """`current_values` as YAML typed them (a `true` is not the name "True")."""
+    base = doc.section("base_image")
+    auth = base.get("docker_auth") if isinstance(base, dict) else None
+    if not current_values(doc, method) or not isinstance(auth, dict):
+        return {}
+    return {f.id: auth[f.key] for f in method.fields if auth.get(f.key) not in (None, "")}
+
+
 def _where(doc: ConfigDocument, *path: str) -> str:
     line = doc.line_of(*path)
     return f"{doc.path}:{line}" if line else str(doc.path)
@@ -162,7 +171,7 @@ def resolve_values(
         raise SetupError(
             f"{flags} does not apply to --method {method.id} (it takes {takes})", EXIT_USAGE
         )
-    current_of = current_values(doc, method)
+    current_of = _file_values(doc, method)
     values: dict[str, str] = {}
     missing: list[str] = []
     for f in method.fields:
@@ -176,7 +185,7 @@ def resolve_values(
         current = current_of.get(f.id)
         if f.from_image and f.default and f.default(ref, info):
             current = None
-        if current:
+        if current is not None:
             problem = rules.check_field(f.id, current)
             if problem is not None:
                 where = _where(doc, "base_image", "docker_auth", f.key)

@@ -80,7 +80,9 @@ def diagnose_file(target: Target, truss_version: Callable[[], str | None]) -> Fi
     except yaml.YAMLError as e:
         if not target.explicit and not _TRUSS_KEY_LINE.search(text):
             return None
-        mark = getattr(e, "context_mark", None) or getattr(e, "problem_mark", None)
+        # Where the parser found the problem (setup reports the same line), not where the
+        # construct it was reading began.
+        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         last = text.count("\n") + (0 if text.endswith("\n") else 1)
         line = min(mark.line + 1, max(last, 1)) if mark is not None else None
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]

@@ -562,7 +562,7 @@ def _check_commands(reg: RegistrySpec, method: MethodSpec, r: dict[str, str]) ->
             "# Prove the secret value can pull the image, live",
             f"printf '%s' \"$VALUE\" | {check} --secret-stdin",
         ]
-    if method.id == "iam":
+    if method.credential == "aws":
         profile = pol.sh(r["iam_user"])
         return [
             "# Prove the new access key can pull the image, live: store it in a profile",
@@ -570,13 +570,13 @@ def _check_commands(reg: RegistrySpec, method: MethodSpec, r: dict[str, str]) ->
             f"aws configure --profile {profile}",
             f"{check} --aws-profile {profile}",
         ]
-    if method.id == "service-account":
+    if method.credential == "key-file":
         return [
             "# Prove the key can pull the image, live; then delete it: Baseten has it",
             f"{check} --key-file {KEY_FILE}",
             f"rm {KEY_FILE}",
         ]
-    if reg.kind is RegistryKind.GAR:
+    if reg.cloud == "GCP":
         sa = pol.sh(r["service_account"])
         return [
             "# Prove the service account can pull the image, live (impersonating it needs",

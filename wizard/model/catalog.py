@@ -29,6 +29,8 @@ class FieldSpec:
     truss_default: str | None = None
     # The default is a fact of the image (the ECR region): it beats a stale value in the file.
     from_image: bool = False
+    # The rulebook's code for a value `validate` refuses (`wizard.model.rules.RULES`).
+    rule: str = ""
 
     @property
     def flag(self) -> str:
@@ -121,6 +123,7 @@ def _role_arn(key: str) -> FieldSpec:
         help="The role Baseten assumes to pull from ECR, e.g. "
         "arn:aws:iam::123456789012:role/baseten-ecr-pull.",
         validate=validators.role_arn,
+        rule="role-arn-invalid",
     )
 
 
@@ -133,6 +136,7 @@ def _region(key: str) -> FieldSpec:
         validate=validators.region,
         default=_ecr_region,
         from_image=True,
+        rule="region-invalid",
     )
 
 
@@ -146,6 +150,7 @@ def _aws_key_secret(field_id: str, key: str, default: str, what: str) -> FieldSp
         default=_const(default),
         declares_secret=True,
         truss_default=default,
+        rule="secret-name-invalid",
     )
 
 
@@ -247,6 +252,7 @@ GAR = RegistrySpec(
                     help="The service account with Artifact Registry Reader, e.g. "
                     "baseten-puller@my-project.iam.gserviceaccount.com.",
                     validate=validators.service_account,
+                    rule="service-account-invalid",
                 ),
                 FieldSpec(
                     id="workload-provider",
@@ -255,6 +261,7 @@ GAR = RegistrySpec(
                     help="projects/<project NUMBER>/locations/global/workloadIdentityPools/"
                     "<pool>/providers/<provider>.",
                     validate=validators.workload_provider,
+                    rule="workload-provider-invalid",
                 ),
             ),
             keyless=True,
@@ -274,6 +281,7 @@ GAR = RegistrySpec(
                     validate=validators.secret_name,
                     default=_const("gcp-service-account"),
                     declares_secret=True,
+                    rule="secret-name-invalid",
                 ),
             ),
             credential="key-file",

@@ -14,7 +14,7 @@ import base64
 import binascii
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -109,6 +109,9 @@ RULES: dict[str, Rule] = _rules(
     ("registry-mismatch", _E, "docker_auth.registry is not the image's registry",
         "Baseten would not use these credentials for the image. --fix sets it to the "
         "image's host.", "safe"),
+    ("other-method-field", _W, "a docker_auth field of another auth method",
+        "Left behind by a switch of method: this method never reads it. --fix (and setup) "
+        "remove it.", "safe"),
     ("method-registry-mismatch", _E, "the auth method does not fit the registry",
         "AWS methods authenticate to ECR, GCP methods to Artifact Registry."),
     ("ecr-region-mismatch", _E, "the region is not the ECR repository's",
@@ -180,11 +183,27 @@ def finding(
 # answer is what `doctor` reports on the line that holds it.
 
 
-def check_field(field_id: str, value: str, path: tuple[str, ...] = ()) -> Finding | None:
-    """The finding for a method field's value (by its flag id, `role-arn`), or None."""
+def check_field(field_id: str, value: object, path: tuple[str, ...] = ()) -> Finding | None:
+    """The finding for a method field's value (by its flag id, `role-arn`), or None: the
+    same for a flag, an answer, or the value config.yaml holds."""
     spec = all_fields().get(field_id)
     if spec is None:
         return None
+    if not isinstance(value, str):
+        what = "a YAML boolean" if isinstance(value, bool) else f"a YAML {type(value).__name__}"
+        return finding(
+            spec.rule,
+            path,
+            f"{spec.key} is {value!r}, {what}, not text; truss refuses it",
+            f"write {spec.key} as quoted text: {spec.help}",
+        )
+    if not value.strip():
+        return finding(
+            "required-field",
+            path,
+            f"{spec.key} is empty",
+            f"give {spec.flag} (or set {spec.key}): {spec.help}",
+        )
     try:
         spec.validate(value)
     except validators.InvalidValue as e:
@@ -197,8 +216,13 @@ def normalize_field(field_id: str, value: str) -> str:
     return all_fields()[field_id].validate(value)
 
 
-def _check_field_values(auth: Mapping[str, Any], method: truss.AuthMethod) -> list[Finding]:
-    """Each field the method reads, checked as `setup` checks the flag."""
+def _check_field_values(
+    auth: Mapping[str, Any], method: truss.AuthMethod, ref: ImageRef | None
+) -> list[Finding]:
+    """Each field the method reads, checked as `setup` checks the flag (truss's own
+    required-field covers a missing or empty one). A field the image decides (the ECR
+    region) gets the certain edit to the image's value."""
+    info = detect_registry(ref) if ref is not None else None
     out: list[Finding] = []
     seen: set[str] = set()
     for reg in REGISTRIES.values():
@@ -207,12 +231,42 @@ def _check_field_values(auth: Mapping[str, Any], method: truss.AuthMethod) -> li
             continue
         for f in spec.fields:
             value = auth.get(f.key)
-            if f.key in seen or not isinstance(value, str) or not value.strip():
+            if f.key in seen or truss.is_empty(value):
                 continue
             seen.add(f.key)
-            problem = check_field(f.id, value, ("base_image", "docker_auth", f.key))
-            if problem is not None:
-                out.append(problem)
+            path = ("base_image", "docker_auth", f.key)
+            problem = check_field(f.id, value, path)
+            if problem is None:
+                continue
+            derived = f.default(ref, info) if ref and info and f.from_image and f.default else None
+            if derived:
+                problem = replace(problem, edit=Edit("set-region", path, derived))
+            out.append(problem)
+    return out
+
+
+def _check_other_method_fields(
+    auth: Mapping[str, Any], method: truss.AuthMethod, here: tuple[str, ...]
+) -> list[Finding]:
+    """Fields another method reads, left behind by a switch. Truss refuses the non-empty
+    ones it forbids (forbidden-field); the rest mislead a reader. `setup` removes them
+    all when it writes a method; so does --fix."""
+    forbidden = truss.FIELD_RULES[method].forbidden
+    out = []
+    for key, owner in truss.METHOD_ONLY_FIELDS.items():
+        if owner is method or key not in auth:
+            continue
+        if key in forbidden and not truss.is_empty(auth.get(key)):
+            continue  # forbidden-field says it, with the same edit
+        out.append(
+            finding(
+                "other-method-field",
+                (*here, key),
+                f"{key} belongs to {owner.value}; {method.value} does not read it",
+                f"remove {key}",
+                edit=Edit("remove-field", (*here, key)),
+            )
+        )
     return out
 
 
@@ -265,26 +319,45 @@ _PEM = re.compile(r"-----BEGIN [A-Z ]+-----")
 _JWT = re.compile(r"^eyJ[\w-]+\.[\w-]+\.[\w-]+$")
 
 
-def looks_like_credential(value: str) -> bool:
-    """Would anyone holding `value` hold a working credential? Known token prefixes,
-    a PEM block or service-account JSON, an AWS key ID, a JWT, base64 of user:token,
-    and long random-looking strings."""
-    text = value.strip()
-    if not text:
-        return False
-    if _CREDENTIAL.match(text) or _PEM.search(text) or _JWT.match(text):
+def _texts(value: object) -> list[str]:
+    """Every string in a value, however nested (a secret written as a map or list)."""
+    if isinstance(value, Mapping):
+        return [s for k, v in value.items() for s in (*_texts(k), *_texts(v))]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _texts(v)]
+    return [str(value)] if value is not None else []
+
+
+def _marked(token: str) -> bool:
+    """A token whose form names it a credential: a known issuer prefix, an AWS key ID,
+    a JWT, base64 of user:token, or a URL carrying a password."""
+    if _CREDENTIAL.match(token) or _JWT.match(token) or _is_encoded_pair(token):
         return True
-    if '"private_key"' in text or '"type": "service_account"' in text:
-        return True
-    if _is_encoded_pair(text):
-        return True
+    return bool(re.match(r"^[a-z][a-z0-9+.-]*://[^/@\s:]+:[^/@\s]+@", token, re.I))
+
+
+def _random_looking(token: str) -> bool:
     return (
-        len(text) >= 24
-        and not any(c.isspace() for c in text)
-        and any(c.isdigit() for c in text)
-        and any(c.isalpha() for c in text)
-        and not text.lower().startswith(("http://", "https://"))
+        len(token) >= 24
+        and any(c.isdigit() for c in token)
+        and any(c.isalpha() for c in token)
+        and not token.lower().startswith(("http://", "https://"))
     )
+
+
+def looks_like_credential(value: object) -> bool:
+    """Would anyone holding `value` hold a working credential? Any word of it with a
+    credential's form (see `_marked`), a PEM block or service-account JSON, or, unless
+    the value reads as a placeholder, a long random-looking word."""
+    texts = _texts(value)
+    words = [w for s in texts for w in s.split() if w]
+    if any(_marked(w) for w in words):
+        return True
+    if any(_PEM.search(s) or '"private_key"' in s or "service_account" in s for s in texts):
+        return True
+    if isinstance(value, str) and is_placeholder(value):
+        return False
+    return any(_random_looking(w) for w in words)
 
 
 def _is_encoded_pair(text: str) -> bool:
@@ -314,8 +387,7 @@ def _check_secret_values(secrets: Mapping[str, Any]) -> list[Finding]:
             continue
         path = ("secrets", str(name))
         null = Edit("null-secret", path)
-        text = str(value).strip()
-        if isinstance(value, str) and looks_like_credential(text):
+        if looks_like_credential(value):
             out.append(
                 finding(
                     "secret-value-in-file",
@@ -327,7 +399,7 @@ def _check_secret_values(secrets: Mapping[str, Any]) -> list[Finding]:
                     edit=null,
                 )
             )
-        elif is_placeholder(value):
+        elif isinstance(value, str) and is_placeholder(value):
             out.append(
                 finding(
                     "secret-placeholder-value",
@@ -436,7 +508,7 @@ def check(config: Mapping[str, Any]) -> list[Finding]:
             )
     else:
         try:
-            ref = parse_image(image)
+            ref = parse_image(image.strip())  # as setup reads it
         except ImageRefError as e:
             out.append(
                 _err("image-invalid", ("base_image", "image"), str(e), "fix the image reference")
@@ -552,7 +624,8 @@ def _check_docker_auth(
                     Edit("remove-field", (*here, f)),
                 )
             )
-    out.extend(_check_field_values(auth, method))
+    out.extend(_check_field_values(auth, method, ref))
+    out.extend(_check_other_method_fields(auth, method, here))
     if ref is not None:
         out.extend(_check_against_image(auth, method, ref))
     out.extend(_check_declared(auth, method, secrets, declarable))
@@ -680,21 +753,37 @@ def _check_registry_secret(ref: ImageRef, secrets: Mapping[str, Any]) -> list[Fi
     another ECR account or region names a different registry and is left alone."""
     want = registry_secret_name(ref)
     out: list[Finding] = []
+    renamed = False
     for name in secrets:
         if not isinstance(name, str) or not name.startswith(REGISTRY_SECRET_PREFIX) or name == want:
             continue
         suffix = name[len(REGISTRY_SECRET_PREFIX) :]
-        if _same_registry(suffix, ref):
-            rename = want not in secrets and _same_registry(suffix, ref, exact=True)
+        if not _same_registry(suffix, ref):
+            continue
+        if want in secrets:
             out.append(
-                _err(
+                finding(
                     "registry-secret-name",
                     ("secrets", name),
-                    f"{name!r} is not the name Baseten looks up for {ref.registry}",
-                    f"rename it to `{want}`",
-                    Edit("rename-secret", ("secrets", name), want) if rename else None,
+                    f"{name!r} is not the name Baseten looks up for {ref.registry}, and "
+                    f"`{want}` is declared too: this one is unused",
+                    "remove it if nothing else needs it",
+                    severity=Severity.WARNING,
                 )
             )
+            continue
+        # Only one secret can take the name: the first misspelling of this registry.
+        rename = not renamed and _same_registry(suffix, ref, exact=True)
+        renamed = renamed or rename
+        out.append(
+            _err(
+                "registry-secret-name",
+                ("secrets", name),
+                f"{name!r} is not the name Baseten looks up for {ref.registry}",
+                f"rename it to `{want}`",
+                Edit("rename-secret", ("secrets", name), want) if rename else None,
+            )
+        )
     return out
 
 

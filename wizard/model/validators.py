@@ -7,19 +7,21 @@ import re
 
 _ROLE_ARN = re.compile(
     r"^arn:(?P<partition>aws|aws-cn|aws-us-gov):iam::(?P<account>\d{12}):role/"
-    r"(?P<path>(?:[\w+=,.@-]+/)*)(?P<name>[\w+=,.@-]{1,64})$"
+    r"(?P<path>(?:[\w+=,.@-]+/)*)(?P<name>[\w+=,.@-]{1,64})$",
+    re.ASCII,  # IAM names and account IDs are ASCII: `\d` must not take `١٢٣`
 )
 # AWS region names: us-east-1, eu-central-2, ap-southeast-5, us-gov-west-1, cn-north-1, ...
-_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$")
+_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$", re.ASCII)
 # user-managed (`name@project.iam...`), default compute (`123-compute@developer...`)
 # and App Engine (`project@appspot...`) service accounts.
 _SA_EMAIL = re.compile(r"^[a-z0-9][a-z0-9-]{4,62}@[a-z0-9][a-z0-9.-]*\.gserviceaccount\.com$")
 _WORKLOAD_PROVIDER = re.compile(
     r"^projects/(?P<number>[^/]+)/locations/global/workloadIdentityPools/"
-    r"(?P<pool>[a-z0-9-]{4,32})/providers/(?P<provider>[a-z0-9-]{4,32})$"
+    r"(?P<pool>[a-z0-9-]{4,32})/providers/(?P<provider>[a-z0-9-]{4,32})$",
+    re.ASCII,
 )
 # Baseten secret names: letters, digits, '-', '_', '.', and for registry secrets '/' and ':'.
-_SECRET_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,100}$")
+_SECRET_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,100}$", re.ASCII)
 
 
 class InvalidValue(ValueError):
@@ -77,7 +79,7 @@ def workload_provider(value: str) -> str:
             "projects/123456789012/locations/global/workloadIdentityPools/baseten/providers/baseten",
             "workload-provider-invalid",
         )
-    if not m.group("number").isdigit():
+    if not (m.group("number").isascii() and m.group("number").isdigit()):
         raise InvalidValue(
             f"the provider path names project {m.group('number')!r}, but it needs the project "
             "NUMBER, not its ID: `gcloud projects describe "
