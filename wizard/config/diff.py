@@ -64,13 +64,17 @@ def _hide_secret_values(doc: ConfigDocument) -> str:
     return text
 
 
-def config_diff(doc: ConfigDocument, new_text: str, name: str) -> str:
+def config_diff(
+    doc: ConfigDocument, new_text: str, name: str, after: ConfigDocument | None = None
+) -> str:
     """The diff a user reviews: every secret value, in the file as it is and as it will
-    be, is shown as a marker; the diff still shows *that* the line changes."""
-    try:
-        after = doc.with_text(new_text)
-    except Exception:  # the editor's result did not parse: plan_setup refuses it anyway
-        after = None
+    be, is shown as a marker; the diff still shows *that* the line changes. `after`: the
+    edited text already parsed."""
+    if after is None or after.text != new_text:
+        try:
+            after = doc.with_text(new_text)
+        except Exception:  # the editor's result did not parse: plan_setup refuses it anyway
+            after = None
     old = _hide_secret_values(doc)
     new = _hide_secret_values(after) if after is not None else new_text
     values = secret_values(doc) + (secret_values(after) if after is not None else [])

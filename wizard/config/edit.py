@@ -18,6 +18,8 @@ class ConfigEdit:
     unused_secrets: list[str] = field(default_factory=list)
     # Secrets whose real value was in config.yaml and is now null.
     scrubbed_secrets: list[str] = field(default_factory=list)
+    # The edited text, parsed once (by the planner's re-check), for the diff to reuse.
+    after: ConfigDocument | None = None
 
     @property
     def changed(self) -> bool:

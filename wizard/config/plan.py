@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wizard.config.document import ConfigDocument, ConfigError, parse_text, read_config
+from wizard.config.document import ConfigDocument, ConfigError, read_config
 from wizard.config.edit import ConfigEdit, plan_edit
 from wizard.model import catalog, rules, truss
 from wizard.model.auth import AuthTarget, build_target
@@ -41,6 +41,8 @@ class SetupRequest:
     method: str | None = None
     image: str | None = None
     values: dict[str, str] = field(default_factory=dict)  # field id -> raw value
+    # config.yaml as the caller already read it (setup with flags reads it once).
+    doc: ConfigDocument | None = None
 
 
 @dataclass
@@ -228,7 +230,7 @@ def cross_checks(method: MethodSpec, values: dict[str, str], info: RegistryInfo)
 
 
 def plan_setup(req: SetupRequest) -> SetupPlan:
-    doc = read_config(req.config)
+    doc = req.doc if req.doc is not None else read_config(req.config)
     image, ref = resolve_image(req, doc)
     info = detect_registry(ref)
     reg = resolve_registry(req, info, ref)
@@ -280,11 +282,12 @@ def _with_renames(doc: ConfigDocument, target: AuthTarget, ref: ImageRef) -> Con
 def _result_findings(doc: ConfigDocument, edit: ConfigEdit) -> list[str]:
     """Re-read what we would write: a problem left in it is told, never hidden."""
     try:
-        root = parse_text(doc.path, edit.new_text)
+        edit.after = doc.with_text(edit.new_text)
     except ConfigError as e:  # a bug in the editor: refuse rather than write it
         raise SetupError(
             f"internal error: the edited config would not parse ({e.message}); nothing was written"
         ) from None
+    root = edit.after.root
     data = root.to_python() if root is not None else {}
     return [
         f"{'.'.join(f.path)}: {f.message} ({f.fix})"

@@ -116,4 +116,4 @@ def finish(
 def _diff(plan: SetupPlan) -> str:
     from wizard.config.diff import config_diff
 
-    return config_diff(plan.edit.doc, plan.edit.new_text, plan.doc.path.name)
+    return config_diff(plan.edit.doc, plan.edit.new_text, plan.doc.path.name, plan.edit.after)

@@ -479,6 +479,9 @@ class Flow:
             method.id if method else self.value("method"),
             image,
             values,
+            # One read for a run with every answer given; an interactive flow reads the
+            # file again when it plans, so what the user edited meanwhile is reviewed.
+            doc=self.doc if strict else None,
         )
 
     def plan(self, *, strict: bool = False) -> SetupPlan:
@@ -512,7 +515,7 @@ class Flow:
         from wizard.config.diff import config_diff
 
         plan = self.plan(strict=strict)
-        diff = config_diff(plan.edit.doc, plan.edit.new_text, self.config.name)
+        diff = config_diff(plan.edit.doc, plan.edit.new_text, self.config.name, plan.edit.after)
         self.reviewed, self.reviewed_diff = plan, diff
         taken = {f.id for f in plan.method.fields}
         ignored = [f"--{k}" for k in self.presets if k in catalog.all_fields() and k not in taken]
