@@ -43,6 +43,23 @@ class Node:
     value: str | None = None  # scalar text
     items: list[tuple[Node, Node]] = field(default_factory=list)  # map entries
     children: list[Node] = field(default_factory=list)  # seq items
+    anchor: str | None = None  # `&name` on this node
+    alias: bool = False  # this place holds `*name`: the node (and its marks) is the anchor's
+
+    def shared(self) -> Node | None:
+        """The first node in this subtree that YAML shares with another place (an anchor,
+        an alias, a `<<` merge key): text splicing cannot edit such a value safely."""
+        if self.anchor or self.alias or self.tag.endswith(":merge"):
+            return self
+        for k, v in self.items:
+            found = k.shared() or v.shared()
+            if found is not None:
+                return found
+        for c in self.children:
+            found = c.shared()
+            if found is not None:
+                return found
+        return None
 
     @property
     def is_null(self) -> bool:
@@ -153,6 +170,8 @@ class ConfigDocument:
     mode: int | None
     root: Node | None  # None: empty document
     lines: LineIndex
+    # Old Mac line ends (CR alone): edited as \n, written back as \r.
+    cr_only: bool = False
 
     def with_text(self, text: str) -> ConfigDocument:
         """The same file with other content (for an edit planned in two passes)."""
@@ -190,9 +209,12 @@ class ConfigDocument:
         return node.to_python() if node is not None else None
 
 
-def _convert(n: Any) -> Node:
+def _convert(n: Any, seen: set[int] | None = None) -> Node:
     from ruamel.yaml.nodes import MappingNode, SequenceNode
 
+    seen = set() if seen is None else seen
+    alias = id(n) in seen  # the composer hands an alias the anchored node itself
+    seen.add(id(n))
     tag = getattr(n.tag, "value", n.tag) or ""
     common = {
         "tag": str(tag),
@@ -201,14 +223,27 @@ def _convert(n: Any) -> Node:
         "start_line": n.start_mark.line,
         "end_line": n.end_mark.line,
         "start_col": n.start_mark.column,
+        "anchor": getattr(n, "anchor", None)
+        if isinstance(getattr(n, "anchor", None), str)
+        else None,
+        "alias": alias,
     }
+    if alias:  # its content is the anchor's: do not walk it twice
+        kind = (
+            "map"
+            if isinstance(n, MappingNode)
+            else "seq"
+            if isinstance(n, SequenceNode)
+            else "scalar"
+        )
+        return Node(kind=kind, value=None if kind != "scalar" else n.value, **common)
     if isinstance(n, MappingNode):
         node = Node(kind="map", flow=bool(n.flow_style), **common)
-        node.items = [(_convert(k), _convert(v)) for k, v in n.value]
+        node.items = [(_convert(k, seen), _convert(v, seen)) for k, v in n.value]
         return node
     if isinstance(n, SequenceNode):
         node = Node(kind="seq", flow=bool(n.flow_style), **common)
-        node.children = [_convert(c) for c in n.value]
+        node.children = [_convert(c, seen) for c in n.value]
         return node
     return Node(kind="scalar", style=n.style, value=n.value, **common)
 
@@ -280,6 +315,9 @@ def parse_text(path: Path, text: str) -> Node | None:
 
 
 def read_config(path: Path | str, *, missing_ok: bool = True) -> ConfigDocument:
+    """config.yaml, read only if it is a regular file (symlinks followed)."""
+    from wizard.config.files import read_regular
+
     p = Path(path)
     real = Path(os.path.realpath(p))
     try:
@@ -287,6 +325,8 @@ def read_config(path: Path | str, *, missing_ok: bool = True) -> ConfigDocument:
     except FileNotFoundError:
         if not missing_ok:
             raise ConfigError(p, "no such file") from None
+        if os.path.islink(p):
+            raise ConfigError(p, f"is a symlink to {real}, which does not exist") from None
         if not real.parent.is_dir():
             raise ConfigError(p, f"the directory {real.parent} does not exist") from None
         return _make(p, real, b"", exists=False, mode=None)
@@ -294,22 +334,25 @@ def read_config(path: Path | str, *, missing_ok: bool = True) -> ConfigDocument:
         raise ConfigError(p, f"cannot read it: {e.strerror}") from None
     if stat.S_ISDIR(st.st_mode):
         raise ConfigError(p, "is a directory; pass the config.yaml file inside it")
+    raw = read_regular(p)
     try:
-        raw = real.read_bytes()
-    except OSError as e:
-        raise ConfigError(p, f"cannot read it: {e.strerror}") from None
-    return _make(p, real, raw, exists=True, mode=stat.S_IMODE(st.st_mode))
+        return _make(p, real, raw, exists=True, mode=stat.S_IMODE(st.st_mode))
+    except RecursionError:
+        raise ConfigError(
+            p, "is nested hundreds of levels deep; a Truss config is not: is this the right file?"
+        ) from None
 
 
 def _make(path: Path, real: Path, raw: bytes, *, exists: bool, mode: int | None) -> ConfigDocument:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        raise ConfigError(path, "is not UTF-8 text; save it as UTF-8", line) from None
+    from wizard.config.files import decode
+
+    text = decode(path, raw)
     bom = text.startswith(BOM)
     if bom:
         text = text[1:]
+    cr_only = "\r" in text and "\n" not in text
+    if cr_only:
+        text = text.replace("\r", "\n")
     first_nl = text.find("\n")
     newline = "\r\n" if first_nl > 0 and text[first_nl - 1] == "\r" else "\n"
     root = parse_text(path, text) if text.strip() else None
@@ -324,8 +367,11 @@ def _make(path: Path, real: Path, raw: bytes, *, exists: bool, mode: int | None)
         mode=mode,
         root=root,
         lines=LineIndex(text),
+        cr_only=cr_only,
     )
 
 
 def encode(doc: ConfigDocument, text: str) -> bytes:
+    if doc.cr_only:
+        text = text.replace("\n", "\r")
     return ((BOM if doc.bom else "") + text).encode("utf-8")

@@ -229,8 +229,49 @@ def cross_checks(method: MethodSpec, values: dict[str, str], info: RegistryInfo)
     return warnings
 
 
+_SHAPES = ("base-image-not-mapping", "docker-auth-not-mapping", "secrets-not-mapping")
+
+
+def refuse_unsafe(doc: ConfigDocument) -> None:
+    """What the editor must not touch: a `base_image`, `docker_auth` or `secrets` that is
+    not a mapping (the rulebook's rule, as doctor reports it), or one that shares YAML
+    with another place (an anchor, an alias, a `<<` merge): a splice there would change
+    the other place too, or land in the anchor's text."""
+    data = doc.root.to_python() if doc.root is not None else {}
+    for f in rules.check(data if isinstance(data, dict) else {}):
+        if f.rule in _SHAPES:
+            raise SetupError(
+                f"{_where(doc, *f.path)}: {f.message}; {f.fix}, then run again "
+                "(nothing was changed)",
+                EXIT_USAGE,
+                rule=f.rule,
+            )
+    for key in ("base_image", "secrets"):
+        entry = doc.top(key)
+        shared = entry[1].shared() if entry is not None else None
+        if shared is None:
+            continue
+        how = (
+            "a `<<` merge key"
+            if shared.tag.endswith(":merge")
+            else f"the alias of &{shared.anchor}"
+            if shared.alias and shared.anchor
+            else "a YAML alias"
+            if shared.alias
+            else f"the anchor &{shared.anchor}"
+        )
+        raise SetupError(
+            f"{doc.path}:{entry[0].start_line + 1}: {key} uses {how} (line "
+            f"{shared.start_line + 1}); the wizard edits text line by line and cannot change "
+            f"a value YAML shares with another place: write {key} out in full, then run again "
+            "(nothing was changed)",
+            EXIT_USAGE,
+        )
+
+
 def plan_setup(req: SetupRequest) -> SetupPlan:
     doc = req.doc if req.doc is not None else read_config(req.config)
+    refuse_unsafe(doc)
     image, ref = resolve_image(req, doc)
     info = detect_registry(ref)
     reg = resolve_registry(req, info, ref)

@@ -57,21 +57,23 @@ def diagnose_file(target: Target, truss_version: Callable[[], str | None]) -> Fi
     """Static findings for one file; None for a discovered file that is not a Truss config."""
     path = target.path
     report = FileReport(path, Path(os.path.realpath(path)), explicit=target.explicit)
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except FileNotFoundError:
+    from wizard.config.document import ConfigError
+    from wizard.config.files import decode, read_regular
+
+    if not os.path.exists(path):
         gone = "it is a broken symlink" if os.path.islink(path) else "it disappeared"
         return _unreadable(report, gone)
-    except IsADirectoryError:
-        return _unreadable(report, "it is a directory")
-    except OSError as e:
-        return _unreadable(report, f"cannot read it: {e.strerror}")
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        return _unreadable(report, f"it is not UTF-8 text (line {line}); save it as UTF-8")
+        text = decode(path, read_regular(path))
+    except ConfigError as e:
+        if e.line is not None:
+            report.findings.append(
+                rules.finding("unreadable", (), f"cannot check this config: {e.message}", _READ).at(
+                    e.line
+                )
+            )
+            return report
+        return _unreadable(report, e.message)
     text = text.removeprefix("\ufeff")
     import yaml
 
@@ -130,6 +132,9 @@ def diagnose_file(target: Target, truss_version: Callable[[], str | None]) -> Fi
     return report
 
 
+_READ = "make it a readable UTF-8 file, or remove it"
+
+
 def _unreadable(report: FileReport, why: str) -> FileReport:
     report.findings.append(
         rules.finding(
@@ -167,6 +172,9 @@ def diagnose(paths: Sequence[Path], *, truss_version: str | None = None) -> Doct
         return v[0] if v else None
 
     for t in targets:
+        if not t.explicit and not _regular(t.path):
+            report.notes.append(f"skipped {t.path}: not a regular file (a FIFO, a device, ...)")
+            continue
         file_report = diagnose_file(t, version)
         if file_report is not None:
             file_report.sort()
@@ -174,6 +182,16 @@ def diagnose(paths: Sequence[Path], *, truss_version: str | None = None) -> Doct
     report.files.extend(problems)
     report.files.sort(key=lambda r: _sort_key(r.path))
     return report
+
+
+def _regular(path: Path) -> bool:
+    """A regular file after following symlinks (never opened: a FIFO would block)."""
+    import stat
+
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True  # let diagnose_file say what is wrong with it
 
 
 def installed_truss() -> tuple[str, str] | None:

@@ -45,6 +45,7 @@ def plan_fixes(report: DoctorReport) -> tuple[list[FilePlan], list[str]]:
     """The edits for every file with certain fixes, and why any file was left alone."""
     from wizard.config.document import ConfigError, read_config
     from wizard.config.fixes import apply_edits
+    from wizard.config.plan import SetupError, refuse_unsafe
 
     plans: list[FilePlan] = []
     notes: list[str] = []
@@ -56,9 +57,13 @@ def plan_fixes(report: DoctorReport) -> tuple[list[FilePlan], list[str]]:
             continue
         try:
             doc = read_config(fr.path, missing_ok=False)
+            refuse_unsafe(doc)
             new_text = apply_edits(doc, [d.edit for d in todo if d.edit])
         except ConfigError as e:
             notes.append(f"{fr.path}: not fixed: {e.message}")
+            continue
+        except SetupError as e:
+            notes.append(f"not fixed: {e.message}")
             continue
         problem = _verify(doc, new_text)
         if problem:

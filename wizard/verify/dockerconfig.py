@@ -213,10 +213,11 @@ def _field(obj: dict[str, Any], name: str) -> Any:
 
 
 def _load_config(path: Path, lookup: _Lookup, *, must_exist: bool) -> dict[str, Any] | None:
+    from wizard.config.document import ConfigError
+    from wizard.config.files import read_regular
+
     shown = _display(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    if not path.exists() and not path.is_symlink():
         if must_exist:
             raise DockerConfigError(
                 f"docker config {shown} does not exist; pass the path of the config.json "
@@ -225,9 +226,11 @@ def _load_config(path: Path, lookup: _Lookup, *, must_exist: bool) -> dict[str, 
                 registry=lookup.key,
             ) from None
         return None
-    except OSError as e:
+    try:
+        raw = read_regular(path)
+    except ConfigError as e:
         raise DockerConfigError(
-            f"cannot read docker config {shown}: {e.strerror or e}; fix its permissions",
+            f"cannot read docker config {shown}: {e.message}",
             path=path,
             registry=lookup.key,
         ) from None

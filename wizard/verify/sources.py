@@ -116,10 +116,13 @@ def ecr_token(info: RegistryInfo, *, profile: str | None = None, timeout: float 
 
 def load_service_account_key(path: Path) -> dict[str, Any]:
     """Read a GCP key file; a base64-encoded key is recognised and explained."""
+    from wizard.config.document import ConfigError
+    from wizard.config.files import read_regular
+
     try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise SourceError(Verdict.ERROR, f"cannot read {path}: {e.strerror}") from None
+        raw = read_regular(path, limit=64 * 1024)  # a key is about 2 KB
+    except ConfigError as e:
+        raise SourceError(Verdict.ERROR, f"cannot read the key file: {e}") from None
     try:
         data = json.loads(raw)
     except ValueError:

@@ -90,14 +90,18 @@ def credential_findings(flow: Flow, username: str, token: Secret) -> list[Findin
 
 
 def key_file_findings(path: str) -> list[Finding]:
+    from wizard.config.document import ConfigError
+    from wizard.config.files import read_regular
     from wizard.verify.analyze import analyze_service_account_json
 
     p = Path(path).expanduser()
     if not path.strip() or not p.is_file():
         return []
     try:
-        return analyze_service_account_json(Secret(p.read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError):
+        return analyze_service_account_json(
+            Secret(read_regular(p, limit=64 * 1024).decode("utf-8"))
+        )
+    except (ConfigError, UnicodeDecodeError):
         return []
 
 
