@@ -21,8 +21,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument(
         "--config",
         type=Path,
-        help="read the image (and method) from this config "
-        "(default: ./config.yaml when --image is not given)",
+        help="read the image (and method) from this config (default when --image is not "
+        "given: the nearest config.yaml here or above, up to the repository root)",
     )
     p.add_argument("--image", help="the image reference to check")
     src = p.add_mutually_exclusive_group()
@@ -56,6 +56,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def _run_check(args: argparse.Namespace) -> int:
     from wizard.cli import output as report
+    from wizard.cli.where import config_path
     from wizard.verify.service import (
         CheckItem,
         CheckUsageError,
@@ -74,7 +75,7 @@ def _run_check(args: argparse.Namespace) -> int:
             )
         config = args.config
         if config is None and args.image is None:
-            config = Path("config.yaml")
+            config = config_path(None)
         ref, auth_method = resolve_ref(args.image, config)
         source = CredentialSource(aws_profile=args.aws_profile)
         if args.password_stdin:

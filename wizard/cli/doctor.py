@@ -3,7 +3,7 @@
 The work happens in `wizard.doctor`. This module stays import-light: the main CLI
 builds its parser on every run, `--help` included.
 
-    registry-wizard doctor                       # ./config.yaml
+    registry-wizard doctor                       # the nearest config.yaml, here or above
     registry-wizard doctor models/ --live        # every Truss config under models/, live too
     registry-wizard doctor . --format sarif > auth.sarif
     registry-wizard doctor --fix                 # the safe fixes, after showing the diff
@@ -21,7 +21,7 @@ from wizard.model.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 
 _EPILOG = """\
 examples:
-  registry-wizard doctor                       ./config.yaml
+  registry-wizard doctor                       the nearest config.yaml, here or above
   registry-wizard doctor models/ --live        every Truss config under models/, checked live
   registry-wizard doctor . --format sarif > auth.sarif
   registry-wizard doctor --fix                 apply the safe fixes after showing the diff
@@ -58,7 +58,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         type=Path,
         metavar="PATH",
         help="a config file, or a directory searched for Truss config.yaml files "
-        "(default: ./config.yaml)",
+        "(default: the nearest config.yaml here or above, up to the repository root)",
     )
     p.add_argument(
         "--format",
@@ -128,13 +128,15 @@ def _validate(args: argparse.Namespace) -> list[Path]:
         raise _Usage("--timeout must be positive")
     if args.paths:
         return list(args.paths)
-    default = Path("config.yaml")
-    if not default.exists() and not default.is_symlink():
+    from wizard.cli.where import nearest_config
+
+    found = nearest_config()
+    if found is None:
         raise _Usage(
-            "no config.yaml in this directory: pass a config file or a directory, "
-            "e.g. registry-wizard doctor models/"
+            "no config.yaml here or in a directory above (up to the repository root): "
+            "pass a config file or a directory, e.g. registry-wizard doctor models/"
         )
-    return [default]
+    return [found]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -21,8 +21,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument(
         "--config",
         type=Path,
-        default=Path("config.yaml"),
-        help="read the image and current method from this config if it exists",
+        help="read the image and current method from this config if it exists (default: the "
+        "nearest config.yaml here or above, up to the repository root)",
     )
     p.add_argument("--image", help="the image reference")
     p.add_argument("--registry", choices=list(catalog.REGISTRIES))
@@ -44,12 +44,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def _run_guide(args: argparse.Namespace) -> int:
     from wizard.cli import output as report
+    from wizard.cli.where import config_path
     from wizard.config.plan import SetupError
     from wizard.guide.service import GuideRequest, build
 
     answers = {**field_values(args), **facts_from(args)}
     req = GuideRequest(
-        args.config,
+        config_path(args.config),
         args.image,
         args.registry,
         args.method,

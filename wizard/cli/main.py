@@ -35,9 +35,12 @@ def _run_tui(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             "--plain` for one question at a time, or the setup flags in scripts"
         )
         return EXIT_USAGE
-    config = args.tui_config
     if args.tui_demo:
         config = report.demo_project() / "config.yaml"
+    else:
+        from wizard.cli.where import config_path
+
+        config = config_path(args.tui_config)
     from wizard.flow import Flow
     from wizard.ui.tui import run_tui
 
@@ -61,9 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
         dest="tui_config",
         type=Path,
         metavar="PATH",
-        default=Path("config.yaml"),
-        help="with no command: the Truss config the full-screen wizard opens (default "
-        "./config.yaml)",
+        help="with no command: the Truss config the full-screen wizard opens (default: the "
+        "nearest config.yaml here or above, up to the repository root)",
     )
     parser.add_argument(
         "--demo",

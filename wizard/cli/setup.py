@@ -31,8 +31,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument(
         "--config",
         type=Path,
-        default=Path("config.yaml"),
-        help="the Truss config to edit (default: ./config.yaml; created if missing)",
+        help="the Truss config to edit (default: the nearest config.yaml here or above, up "
+        "to the repository root; else ./config.yaml, created)",
     )
     p.add_argument(
         "--demo",
@@ -87,14 +87,16 @@ def _run_setup(args: argparse.Namespace) -> int:
     finisher. Answers still missing are asked, in the full-screen wizard or one at a time."""
     from wizard.cli import output as report
     from wizard.cli.main import _full_screen_ok  # main imports this module
+    from wizard.cli.where import config_path
     from wizard.config.plan import SetupError
     from wizard.flow import Flow
     from wizard.ui.console import act
 
-    config: Path = args.config
     if args.demo:
         config = report.demo_project() / "config.yaml"
         report.info(f"demo: working on a copy of the sample project: {config}")
+    else:
+        config = config_path(args.config)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     if args.plain:
         return _run_flow(args, config, interactive)

@@ -321,7 +321,7 @@ def read_config(path: Path | str, *, missing_ok: bool = True) -> ConfigDocument:
     p = Path(path)
     real = Path(os.path.realpath(p))
     try:
-        st = os.stat(real)
+        st = os.stat(p)  # through /proc's magic links too (--config /dev/stdin)
     except FileNotFoundError:
         if not missing_ok:
             raise ConfigError(p, "no such file") from None

@@ -9,6 +9,7 @@ secret's flag is `--<id>-stdin`), so a script can give every answer up front.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -259,12 +260,21 @@ class Flow:
         derived = {  # the project number is in the provider path
             "project-number": provider.split("/")[1] if provider.startswith("projects/") else None
         }
+
+        def validate(fid: str) -> Callable[[str], str | None]:
+            def check(value: str) -> str | None:
+                problem = rules.check_fact(fid, value.strip())
+                return problem.message.removeprefix(f"--{fid}: ") if problem else None
+
+            return check
+
         return [
             Question(
                 fid,
                 Kind.TEXT,
                 FACTS[fid].label,
                 default=facts.known(fid) or derived.get(fid),
+                validate=validate(fid),
                 required=False,
                 help=f"{FACTS[fid].help[:1].upper()}{FACTS[fid].help[1:]}; leave empty to keep "
                 "a placeholder in the guide.",

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from wizard.model import iam_eval, policies, validators
+from wizard.model import iam_eval, policies, rules, validators
 from wizard.model.facts import OIDC_AUDIENCE, OIDC_ISSUER
 from wizard.model.policies import ECR_POLICY_NAME
 from wizard.verify import aws as awsmod
@@ -103,6 +103,25 @@ class _Trust:
 
 
 _Step = Callable[..., None]
+
+
+def _refuse_loose_trust(
+    method: str,
+    trust: _Trust,
+    org_id: str | None,
+    team_id: str | None,
+    baseten_role_arn: str | None,
+) -> None:
+    """Lint the trust statement this will create, as `check` lints an existing one: a
+    statement that admits more than this organization's builds is never created."""
+    doc = {"Version": policies.POLICY_VERSION, "Statement": [trust.statement]}
+    if method == "oidc":
+        found = iam_eval.lint_oidc_trust(doc, org_id=org_id, team_id=team_id)
+    else:
+        found = iam_eval.lint_assume_role_trust(doc, baseten_role_arn=baseten_role_arn)
+    errors = [f for f in found if f.is_error]
+    if errors:
+        raise ValueError(f"refusing to create a trust policy that {errors[0].message}")
 
 
 def _trust_spec(
@@ -197,7 +216,18 @@ def plan_provision(
     validators.region(region)
     partition = policies.aws_partition(region)
     validators.role_arn(f"arn:{partition}:iam::{account}:role/{role_name}")
+    problems = rules.check_facts(
+        {
+            "org-id": org_id,
+            "team-id": team_id,
+            "baseten-role-arn": baseten_role_arn,
+            "external-id": external_id,
+        }
+    )
+    if problems:
+        raise ValueError(problems[0].message)
     trust = _trust_spec(method, account, partition, org_id, team_id, baseten_role_arn, external_id)
+    _refuse_loose_trust(method, trust, org_id, team_id, baseten_role_arn)
     aws = _session(profile, region, account)
     steps: list[ProvisionStep] = []
     notes: list[str] = []

@@ -6,6 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from wizard.config.document import ConfigDocument
 
 from wizard.config.plan import (
     EXIT_USAGE,
@@ -16,9 +20,9 @@ from wizard.config.plan import (
     resolve_image,
     resolve_registry,
 )
-from wizard.model import truss
+from wizard.model import rules, truss
 from wizard.model.catalog import MethodSpec, RegistrySpec
-from wizard.model.facts import BasetenFacts, SetupItem
+from wizard.model.facts import FACTS, BasetenFacts, SetupItem
 from wizard.model.image import ImageRef, RegistryInfo, detect_registry
 
 
@@ -59,7 +63,7 @@ def resolve(req: GuideRequest) -> GuideContext:
                 "one of: " + ", ".join(m.id for m in reg.methods)
             )
     else:
-        method = current_method(doc, reg, ref) or reg.recommended
+        method = current_method(doc, reg, ref) or _unfit(doc, reg, ref) or reg.recommended
     answers = {**current_values(doc, method), **req.answers}
     facts, notes = gather_facts(answers, use_baseten=req.use_baseten, method=method)
     return GuideContext(ref, info, reg, method, facts, answers, notes)
@@ -73,7 +77,12 @@ def _needs_facts(method: MethodSpec, answers: Mapping[str, str]) -> bool:
 def gather_facts(
     answers: dict[str, str], *, use_baseten: bool, method: MethodSpec
 ) -> tuple[BasetenFacts, list[str]]:
-    """Baseten facts: flags first, then Baseten's API when a key is at hand."""
+    """Baseten facts: flags first, then Baseten's API when a key is at hand. Every fact is
+    checked by the rulebook before it can reach a guide, a trust policy or AWS (a typed
+    `*` would trust every Baseten customer)."""
+    refused = rules.check_facts(answers)
+    if refused:
+        raise SetupError(refused[0].message, rule=refused[0].rule)
     notes: list[str] = []
     facts = BasetenFacts()
     if use_baseten and _needs_facts(method, answers):
@@ -92,6 +101,9 @@ def gather_facts(
             except BasetenError as e:
                 notes.append(f"could not ask Baseten ({e}); using placeholders")
     facts = facts.with_answers(answers)
+    fetched = {fid: facts.known(fid) for fid in FACTS}
+    if bad := rules.check_facts(fetched):  # what Baseten's API said is checked the same way
+        raise SetupError(f"Baseten answered an unusable fact: {bad[0].message}", rule=bad[0].rule)
     if (
         method.auth_method is truss.AuthMethod.AWS_ASSUME_ROLE
         and facts.org_id is None
@@ -112,9 +124,27 @@ def build(req: GuideRequest) -> tuple[object, GuideContext]:
     return build_guide(ctx.registry.id, ctx.method.id, values), ctx
 
 
+def _unfit(doc: ConfigDocument, reg: RegistrySpec, ref: ImageRef) -> None:
+    """config.yaml names an auth_method the image's registry does not offer: the rulebook's
+    method-registry-mismatch, said here rather than guessed around."""
+    data = doc.root.to_python() if doc.root is not None else {}
+    found = [f for f in rules.check(data) if f.rule == "method-registry-mismatch"]
+    if found:
+        where = doc.line_of(*found[0].path)
+        raise SetupError(
+            f"{doc.path}:{where}: {found[0].message}; {found[0].fix}", rule=found[0].rule
+        )
+
+
 def cloud_check(ctx: GuideContext, *, profile: str | None = None) -> list[SetupItem]:
     """Inspect the user's AWS/GCP setup, item by item, as Baseten would meet it."""
     a, ref, info = ctx.answers, ctx.ref, ctx.info
+    if not ctx.method.keyless:
+        raise SetupError(
+            f"{ctx.method.label} has no cloud-side setup to inspect; "
+            "`registry-wizard check --image ... --password-stdin` checks a credential",
+            EXIT_USAGE,
+        )
     missing = [f.flag for f in ctx.method.fields if not a.get(f.id)]
     if missing:
         raise SetupError(

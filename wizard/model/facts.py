@@ -3,9 +3,11 @@ Baseten organization, and the item-by-item result of checking their cloud setup.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
+
+from wizard.model import validators
 
 OIDC_ISSUER = "https://oidc.baseten.co"
 OIDC_HOST = "oidc.baseten.co"
@@ -24,6 +26,8 @@ class FactSpec:
     label: str
     help: str
     attr: str | None
+    # Raises validators.InvalidValue: these values go into trust policies and subjects.
+    validate: Callable[[str], str] = lambda v: v
 
 
 FACTS: dict[str, FactSpec] = {
@@ -34,24 +38,28 @@ FACTS: dict[str, FactSpec] = {
             "Baseten organization ID",
             "your Baseten organization ID (`truss whoami --show-oidc`)",
             "org_id",
+            validators.baseten_id,
         ),
         FactSpec(
             "team-id",
             "Baseten team ID",
             "your Baseten team ID (`truss whoami --show-oidc`)",
             "team_id",
+            validators.baseten_id,
         ),
         FactSpec(
             "baseten-role-arn",
             "Baseten's AWS role ARN",
             "Baseten's AWS role ARN (`truss whoami --show-aws-assume-role`)",
             "aws_role_arn",
+            validators.role_arn,
         ),
         FactSpec(
             "external-id",
             "Your organization's external ID",
             "your organization's sts:ExternalId (`truss whoami --show-aws-assume-role`)",
             "external_id",
+            validators.external_id,
         ),
         FactSpec(
             "project-number",
@@ -59,6 +67,7 @@ FACTS: dict[str, FactSpec] = {
             "the GCP project NUMBER (`gcloud projects describe PROJECT "
             "--format='value(projectNumber)'`)",
             None,
+            validators.project_number,
         ),
     )
 }

@@ -29,6 +29,7 @@ from wizard.model.image import (
     detect_registry,
     parse_image,
 )
+from wizard.model.redact import marker
 
 __all__ = ["RULES", "Edit", "Finding", "Rule", "Severity", "advise", "check", "check_field"]
 
@@ -130,6 +131,14 @@ RULES: dict[str, Rule] = _rules(
     ("workload-provider-project-id", _E, "the provider path names the project ID",
         "Google needs the project NUMBER in the provider path; `gcloud projects describe "
         "PROJECT --format='value(projectNumber)'` prints it."),
+    ("baseten-id-invalid", _E, "a Baseten organization or team ID is malformed",
+        "It goes into the OIDC subject a trust policy matches: a wildcard or a `:` would "
+        "trust other Baseten customers or match nothing. `truss whoami --show-oidc` prints "
+        "yours."),
+    ("external-id-invalid", _E, "an sts:ExternalId is malformed",
+        "`truss whoami --show-aws-assume-role` prints your organization's external ID."),
+    ("project-number-invalid", _E, "a GCP project number is not a number",
+        "`gcloud projects describe PROJECT --format='value(projectNumber)'` prints it."),
     ("secret-name-invalid", _E, "a Baseten secret name has characters Baseten refuses",
         "Use letters, digits, '-', '_' and '.'."),
     ("secret-undeclared", _E, "a secret the auth method reads is not declared",
@@ -204,11 +213,46 @@ def check_field(field_id: str, value: object, path: tuple[str, ...] = ()) -> Fin
             f"{spec.key} is empty",
             f"give {spec.flag} (or set {spec.key}): {spec.help}",
         )
+    secret = looks_like_credential(value)
+    if secret and spec.declares_secret:
+        return finding(
+            spec.rule,
+            path,
+            f"{spec.key} is {marker(value.strip())}, which looks like a credential itself, "
+            "not the name of a Baseten secret",
+            f"give the NAME of the secret ({spec.help}); store the value in Baseten and "
+            "rotate it, since it has been typed where names go",
+        )
     try:
         spec.validate(value)
     except validators.InvalidValue as e:
-        return finding(e.code, path, str(e), f"fix {spec.key}: {spec.help}")
+        message = str(e)
+        if secret:  # never echo a credential typed into the wrong place
+            message = message.replace(repr(value.strip()), marker(value.strip()))
+        return finding(e.code, path, message, f"fix {spec.key}: {spec.help}")
     return None
+
+
+def check_fact(fact_id: str, value: object, path: tuple[str, ...] = ()) -> Finding | None:
+    """The finding for a Baseten or cloud fact (`--org-id`, `--team-id`, ...) before it
+    reaches a guide, a trust policy, a subject condition or AWS; None when fine or empty."""
+    from wizard.model.facts import FACTS
+
+    spec = FACTS.get(fact_id)
+    if spec is None or value is None or value == "":
+        return None
+    try:
+        spec.validate(str(value))
+    except validators.InvalidValue as e:
+        return finding(e.code, path, f"--{fact_id}: {e}", spec.help)
+    return None
+
+
+def check_facts(answers: Mapping[str, object]) -> list[Finding]:
+    """`check_fact` for every fact among `answers` (flag ids)."""
+    from wizard.model.facts import FACTS
+
+    return [p for fid in FACTS if (p := check_fact(fid, answers.get(fid))) is not None]
 
 
 def normalize_field(field_id: str, value: str) -> str:
@@ -734,17 +778,23 @@ def _check_declared(
     declarable: bool = True,
 ) -> list[Finding]:
     here = ("base_image", "docker_auth")
-    return [
-        _err(
-            "secret-undeclared",
-            (*here, key) if key in auth else here,
-            f"secret {name!r} ({key}) is not declared under secrets:; Baseten will not mount it",
-            f"add `{name}: null` under secrets:",
-            Edit("declare-secret", ("secrets", name)) if declarable and name else None,
+    out = []
+    for key, name in auth_secret_names(auth, method):
+        if name in secrets:
+            continue
+        if looks_like_credential(name):  # its own field's rule says so; never declare it
+            continue
+        out.append(
+            _err(
+                "secret-undeclared",
+                (*here, key) if key in auth else here,
+                f"secret {name!r} ({key}) is not declared under secrets:; Baseten will not "
+                "mount it",
+                f"add `{name}: null` under secrets:",
+                Edit("declare-secret", ("secrets", name)) if declarable and name else None,
+            )
         )
-        for key, name in auth_secret_names(auth, method)
-        if name not in secrets
-    ]
+    return out
 
 
 def _check_registry_secret(ref: ImageRef, secrets: Mapping[str, Any]) -> list[Finding]:
@@ -944,4 +994,56 @@ def advise(config: Mapping[str, Any]) -> list[Finding]:
                 "registry-wizard setup --method oidc",
             )
         )
+    out.extend(image_findings(ref, has_credential=auth is not None or bool(token)))  # below
+    return out
+
+
+# --------------------------------------------------------------------------- the image's reach
+# Owned by the guides. What the image reference alone says about Baseten pulling it: a
+# registry Baseten's builders cannot reach, an image anyone may pull. `advise` (doctor),
+# `guide` and `setup` read `image_findings`, so all three say it with the same code.
+
+RULES.update(
+    _rules(
+        ("registry-unreachable", _W, "the registry is on a loopback or private address",
+            "Baseten builds images in its own cloud: it cannot reach localhost, 127.x, 10.x, "
+            "172.16-31.x, 192.168.x, link-local or shared addresses, nor names that resolve "
+            "only on your network (.local, .internal, .home.arpa). Push the image to a "
+            "registry reachable from the internet."),
+        ("image-public", _I, "the image is public: Baseten needs no credential for it",
+            "Amazon ECR Public serves every image anonymously, and Docker Hub's official "
+            "images are public: config.yaml needs only base_image.image. (A Docker Hub token "
+            "only raises Docker Hub's pull rate limit.)"),
+    )
+)  # fmt: skip
+
+
+def image_findings(
+    ref: ImageRef, *, has_credential: bool, path: tuple[str, ...] = ("base_image", "image")
+) -> list[Finding]:
+    """`registry-unreachable` for a registry on a loopback or private address, and, when a
+    credential is configured or about to be, `image-public` for an image anyone may pull."""
+    from wizard.model.image import is_always_public, unreachable_reason
+
+    out: list[Finding] = []
+    reason = unreachable_reason(ref)
+    if reason is not None:
+        out.append(
+            finding(
+                "registry-unreachable",
+                path,
+                f"{ref.registry} is {reason}: Baseten's image builders run in Baseten's "
+                "cloud and cannot reach it, so `truss push` would fail to pull the image",
+                "push the image to a registry reachable from the internet (ECR, Artifact "
+                "Registry, GHCR, Docker Hub, ...) and point base_image.image at it",
+            )
+        )
+    if has_credential and is_always_public(ref):
+        if ref.is_docker_hub:
+            message = f"{ref.name} is a Docker Hub official image: anyone may pull it"
+            fix = "no credential is needed; a Docker Hub token only raises the pull rate limit"
+        else:
+            message = f"{ref.registry} is Amazon ECR Public: every image on it pulls anonymously"
+            fix = "config.yaml needs only base_image.image: no docker_auth and no registry secret"
+        out.append(finding("image-public", path, message, fix))
     return out

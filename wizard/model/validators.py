@@ -98,3 +98,44 @@ def secret_name(value: str) -> str:
             "secret-name-invalid",
         )
     return v
+
+
+# Baseten's organization and team IDs go into an OIDC subject (`v=1:org=<id>:team=<id>:...`)
+# that a trust policy matches with StringLike: `*`, `?`, `:` or `=` would widen or break it.
+_BASETEN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$", re.ASCII)
+# sts:ExternalId: 2-1224 characters of [\w+=,.@:/-] (AWS's pattern), no wildcard.
+_EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_+=,.@:/-]{2,1224}$", re.ASCII)
+_PROJECT_NUMBER = re.compile(r"^[0-9]{1,20}$", re.ASCII)
+
+
+def baseten_id(value: str) -> str:
+    v = value.strip()
+    if not _BASETEN_ID.match(v):
+        raise InvalidValue(
+            f"{v!r} is not a Baseten ID: `truss whoami --show-oidc` prints yours, letters and "
+            "digits such as Mvg9jrRd (a wildcard would trust every Baseten customer)",
+            "baseten-id-invalid",
+        )
+    return v
+
+
+def external_id(value: str) -> str:
+    v = value.strip()
+    if not _EXTERNAL_ID.match(v) or "*" in v or "?" in v:
+        raise InvalidValue(
+            f"{v!r} is not an sts:ExternalId (2 to 1224 of letters, digits and +=,.@:/-, no "
+            "wildcard): `truss whoami --show-aws-assume-role` prints yours",
+            "external-id-invalid",
+        )
+    return v
+
+
+def project_number(value: str) -> str:
+    v = value.strip()
+    if not _PROJECT_NUMBER.match(v):
+        raise InvalidValue(
+            f"{v!r} is not a GCP project NUMBER (digits): `gcloud projects describe PROJECT "
+            "--format='value(projectNumber)'` prints it",
+            "project-number-invalid",
+        )
+    return v

@@ -400,7 +400,40 @@ def _placeholder_findings(c: _Creds) -> Iterator[Finding]:
             )
 
 
+def _not_ascii(text: str) -> int | None:
+    """The position of the first character HTTP Basic auth cannot carry as typed."""
+    return next((i for i, ch in enumerate(text) if not (" " <= ch <= "~")), None)
+
+
 def _generic_findings(c: _Creds) -> Iterator[Finding]:
+    # A JSON key (GAR's `_json_key` user) is the one password with line breaks in it; a
+    # key under the wrong user has findings of its own.
+    multiline = c.password.reveal().lstrip().startswith("{") or c.user in (
+        GAR_JSON_KEY_USER,
+        GAR_JSON_KEY_BASE64_USER,
+    )
+    for what, text in (("username", c.raw_user), ("token", c.password.reveal())):
+        text = text.rstrip("\r\n")
+        if multiline and what == "token":
+            text = text.replace("\n", " ").replace("\r", " ").replace("\t", " ")
+        at = _not_ascii(text)
+        if at is not None:
+            yield _finding(
+                f"{what}_not_ascii",
+                Severity.ERROR,
+                f"The {what} has a character that is not printable ASCII at position "
+                f"{at + 1} (a file saved as UTF-16, a pasted non-breaking space, a NUL?): "
+                "registry credentials are plain ASCII.",
+                "copy the value again from where it was issued, as plain text",
+            )
+    if ":" in c.raw_user:
+        yield _finding(
+            "username_has_colon",
+            Severity.ERROR,
+            "The username has a `:`, which separates user and token in the secret value: "
+            "no registry username has one.",
+            "pass the username alone with --username, and the token on stdin",
+        )
     if not c.user:
         yield _empty_username(c)
     elif (what := _token_kind(c.user)) is not None or len(c.user) > _USERNAME_MAX:
