@@ -16,6 +16,7 @@ from pathlib import Path
 
 from wizard import __version__
 from wizard.cli import check as check_cmd
+from wizard.cli import completion as completion_cmd
 from wizard.cli import doctor as doctor_cmd
 from wizard.cli import guide as guide_cmd
 from wizard.cli import secret as secret_cmd
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     guide_cmd.add_parser(sub)
     secret_cmd.add_parser(sub)
     doctor_cmd.add_parser(sub)
+    completion_cmd.add_parser(sub)
     return parser
 
 
