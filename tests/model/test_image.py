@@ -15,7 +15,9 @@ from wizard.model.image import (
     RegistryKind,
     detect_registry,
     ecr_host,
+    is_always_public,
     parse_image,
+    unreachable_reason,
 )
 
 SHA256 = "sha256:" + "0123456789abcdef" * 4
@@ -300,7 +302,10 @@ def test_parse_rejects_non_strings() -> None:
         (f"{ECR}.evil.com/app", RegistryInfo(RegistryKind.OTHER)),
         ("123456789012.ecr.us-east-1.amazonaws.com/app", RegistryInfo(RegistryKind.OTHER)),
         ("123456789012.dkr.ecr.us-east-1.amazonaws.org/app", RegistryInfo(RegistryKind.OTHER)),
-        ("public.ecr.aws/acme/app", RegistryInfo(RegistryKind.OTHER)),
+        ("public.ecr.aws/acme/app", RegistryInfo(RegistryKind.ECR_PUBLIC)),
+        ("PUBLIC.ECR.AWS/docker/library/python:3.11", RegistryInfo(RegistryKind.ECR_PUBLIC)),
+        ("public.ecr.aws.evil.com/acme/app", RegistryInfo(RegistryKind.OTHER)),
+        ("ecr.aws/acme/app", RegistryInfo(RegistryKind.OTHER)),
         ("gcr.io.evil.com/p/img", RegistryInfo(RegistryKind.OTHER)),
         ("evilgcr.io/p/img", RegistryInfo(RegistryKind.OTHER)),
         ("au.gcr.io/p/img", RegistryInfo(RegistryKind.OTHER)),
@@ -321,7 +326,15 @@ def test_detect_registry(text: str, expected: RegistryInfo) -> None:
 
 
 def test_registry_kind_values_are_the_cli_ids() -> None:
-    assert [k.value for k in RegistryKind] == ["ecr", "gar", "dockerhub", "ghcr", "ngc", "other"]
+    assert [k.value for k in RegistryKind] == [
+        "ecr",
+        "ecr-public",
+        "gar",
+        "dockerhub",
+        "ghcr",
+        "ngc",
+        "other",
+    ]
     assert RegistryKind("dockerhub") is RegistryKind.DOCKERHUB
     assert str(RegistryKind.GAR) == "gar"
     assert f"{RegistryKind.NGC}" == "ngc"
@@ -385,3 +398,57 @@ def test_module_imports_only_the_standard_library() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("text", "public"),
+    [
+        ("ubuntu:22.04", True),
+        ("docker.io/library/python:3.11", True),
+        ("index.docker.io/library/nginx", True),
+        ("public.ecr.aws/docker/library/python:3.11-slim", True),
+        ("public.ecr.aws/acme/app:1", True),
+        # Not known without asking the registry: a live anonymous pull decides.
+        ("acme/app:1.0", False),
+        ("nvcr.io/nvidia/pytorch:24.01-py3", False),
+        ("ghcr.io/acme/app:1", False),
+        (f"{ECR}/library/app:1", False),
+        ("quay.io/library/app:1", False),
+    ],
+)  # fmt: skip
+def test_is_always_public(text: str, public: bool) -> None:
+    assert is_always_public(parse_image(text)) is public
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("localhost:5000/acme/app:dev", "a loopback address"),
+        ("localhost/app", "a loopback address"),
+        ("registry.localhost:5000/app", "a loopback address"),
+        ("127.0.0.1:5000/app", "a loopback address"),
+        ("127.1.2.3/app", "a loopback address"),
+        ("[::1]:5000/app", "a loopback address"),
+        ("10.0.0.5:5000/app", "a private network address"),
+        ("172.16.0.1/app", "a private network address"),
+        ("172.31.255.1/app", "a private network address"),
+        ("192.168.1.10:5000/team/app:1", "a private network address"),
+        ("169.254.1.1/app", "a private network address"),
+        ("100.64.0.1/app", "a private network address"),  # shared (CGNAT, Tailscale)
+        ("[fd00::1]:5000/app", "a private network address"),
+        ("[fe80::1]/app", "a private network address"),
+        ("registry.local/app", "a name that resolves only on your own network"),
+        ("nexus.corp.internal:8443/app", "a name that resolves only on your own network"),
+        ("box.home.arpa/app", "a name that resolves only on your own network"),
+        # Reachable from anywhere, or may be.
+        ("172.32.0.1/app", None),
+        ("8.8.8.8:5000/app", None),
+        ("ghcr.io/acme/app", None),
+        ("ubuntu", None),
+        ("quay.io/acme/app", None),
+        ("localhost.example.com/app", None),
+        ("internal.example.com/app", None),
+    ],
+)  # fmt: skip
+def test_unreachable_reason(text: str, reason: str | None) -> None:
+    assert unreachable_reason(parse_image(text)) == reason

@@ -60,10 +60,13 @@ class MethodSpec:
     credential: str | None = None
     # The Baseten secret's value, for the "create the secret" step.
     secret_value: str = ""
+    # No credential at all: the registry serves the image to anyone, so config.yaml has
+    # neither a docker_auth block nor a registry secret.
+    anonymous: bool = False
 
     @property
     def is_token(self) -> bool:
-        return self.auth_method is None
+        return self.auth_method is None and not self.anonymous
 
     @property
     def stores_registry_secret(self) -> bool:
@@ -192,8 +195,11 @@ ECR = RegistrySpec(
         ),
         MethodSpec(
             "assume-role",
-            "AssumeRole",
-            "No secret in Baseten: Baseten's AWS role assumes yours, scoped by an external ID.",
+            # The version is the rulebook's METHOD_SINCE (a test keeps them equal).
+            "AssumeRole (truss 0.18.27+; Baseten enables it per organization)",
+            "No secret in Baseten: Baseten's AWS role assumes yours, scoped by an external ID. "
+            "Baseten support enables it per organization: until then `truss whoami "
+            "--show-aws-assume-role` says it is not enabled.",
             truss.AuthMethod.AWS_ASSUME_ROLE,
             (_role_arn(truss.AWS_ASSUME_ROLE_ARN), _region(truss.AWS_ASSUME_ROLE_REGION)),
             keyless=True,
@@ -225,6 +231,25 @@ ECR = RegistrySpec(
         ),
         _token(
             "12 hours", "An ECR token expires after 12 hours: fine for a test, not for production."
+        ),
+    ),
+)
+
+ECR_PUBLIC = RegistrySpec(
+    kind=RegistryKind.ECR_PUBLIC,
+    label="AWS ECR Public",
+    description="public.ecr.aws: public images, pulled without a login",
+    example_image="public.ecr.aws/docker/library/python:3.11-slim",
+    token_username="none: anonymous pulls",
+    cloud=None,
+    token_kind="no credential",
+    methods=(
+        MethodSpec(
+            "anonymous",
+            "Anonymous pull (public image)",
+            "Every image on ECR Public is public: no docker_auth, no secret.",
+            None,
+            anonymous=True,
         ),
     ),
 )
@@ -334,8 +359,17 @@ OTHER = RegistrySpec(
     methods=(_token(None, "A username and token or password for the registry."),),
 )
 
-REGISTRIES: dict[str, RegistrySpec] = {r.id: r for r in (ECR, GAR, DOCKERHUB, GHCR, NGC, OTHER)}
-METHOD_IDS: tuple[str, ...] = ("oidc", "assume-role", "iam", "service-account", "token")
+REGISTRIES: dict[str, RegistrySpec] = {
+    r.id: r for r in (ECR, ECR_PUBLIC, GAR, DOCKERHUB, GHCR, NGC, OTHER)
+}
+METHOD_IDS: tuple[str, ...] = (
+    "oidc",
+    "assume-role",
+    "iam",
+    "service-account",
+    "token",
+    "anonymous",
+)
 
 
 def registry(registry_id: str) -> RegistrySpec:

@@ -25,7 +25,9 @@ __all__ = [
     "RegistryKind",
     "detect_registry",
     "ecr_host",
+    "is_always_public",
     "parse_image",
+    "unreachable_reason",
 ]
 
 DOCKER_HUB_HOST = "docker.io"
@@ -322,6 +324,7 @@ class RegistryKind(str, Enum):
     """Registries the wizard knows; the values are CLI ids."""
 
     ECR = "ecr"
+    ECR_PUBLIC = "ecr-public"
     GAR = "gar"
     DOCKERHUB = "dockerhub"
     GHCR = "ghcr"
@@ -366,6 +369,8 @@ _GCR_LOCATIONS: dict[str, str | None] = {
 _FIXED_HOSTS: dict[str, RegistryKind] = {
     "ghcr.io": RegistryKind.GHCR,
     "nvcr.io": RegistryKind.NGC,
+    # Amazon ECR Public: every repository on it is readable by anyone, without a login.
+    "public.ecr.aws": RegistryKind.ECR_PUBLIC,
 }
 # Region prefix -> DNS suffix for partitions other than `aws`.
 _ECR_PARTITION_SUFFIXES: tuple[tuple[str, str], ...] = (
@@ -412,3 +417,39 @@ def ecr_host(account: str, region: str, *, fips: bool = False) -> str:
         "amazonaws.com",
     )
     return f"{account}.dkr.ecr{'-fips' if fips else ''}.{region}.{suffix}"
+
+
+def is_always_public(ref: ImageRef) -> bool:
+    """Anyone may pull `ref` without a credential, whoever owns it: Amazon ECR Public
+    serves every image anonymously, and Docker Hub's official images (`library/...`) are
+    public by definition."""
+    if ref.is_docker_hub:
+        return ref.repository.startswith(_OFFICIAL_PREFIX)
+    return detect_registry(ref).kind is RegistryKind.ECR_PUBLIC
+
+
+# Names that resolve only inside one network: RFC 6761 `localhost`, mDNS `.local`
+# (RFC 6762), `.home.arpa` (RFC 8375) and ICANN's private-use `.internal` (2024).
+_LOCAL_SUFFIXES = (".local", ".home.arpa", ".internal")
+
+
+def unreachable_reason(ref: ImageRef) -> str | None:
+    """Why a machine outside your network (Baseten's image builders) cannot reach the
+    registry host: "a loopback address", "a private network address", "a name that
+    resolves only on your network"; None for a host that may be public."""
+    import ipaddress  # only here: keeps module import cheap
+
+    host = ref.host.rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return "a loopback address"
+    if host.endswith(_LOCAL_SUFFIXES):
+        return "a name that resolves only on your own network"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    if address.is_loopback:
+        return "a loopback address"
+    if address.is_global:
+        return None
+    return "a private network address"
