@@ -385,3 +385,21 @@ def test_the_plain_flow_provisions_with_the_ids_the_user_typed(
     )
     assert f"org={ORG}" in trust and f"team={TEAM}" in trust
     assert f"aws_oidc_role_arn: {ROLE_ARN}" in config.read_text()
+
+
+def test_a_repository_in_another_account_is_the_policy_resource_and_a_note(
+    aws: MotoServer,
+) -> None:
+    """The role is created in the caller's account; its pull policy names the repository
+    in the image's account, and the plan says the repository policy is left to the user."""
+    other = "210987654321"
+    p = plan(registry_account=other)
+    assert kinds(p) == ["create-oidc-provider", "create-role", "put-role-policy"]
+    ecr = document_in(p.steps[2].api_call, "--policy-document")
+    assert ecr["Statement"][1]["Resource"] == (
+        f"arn:aws:ecr:{REGION}:{other}:repository/{REPOSITORY}"
+    )
+    (note,) = p.notes
+    assert "role-other-account" in note and f"account {other}" in note
+    assert "ecr:BatchCheckLayerAvailability" in note and "registry-wizard guide" in note
+    assert plan().notes == ()  # same account: nothing to say

@@ -16,12 +16,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wizard.model import catalog
+from wizard.guide import cloud_steps as steps
+from wizard.model import catalog, rules, truss
 from wizard.model import policies as pol
 from wizard.model.auth import DOCKER_HUB_SECRET, REGISTRY_SECRET_PREFIX
 from wizard.model.catalog import MethodSpec, RegistrySpec
 from wizard.model.facts import BasetenFacts
-from wizard.model.image import ImageRef, RegistryInfo, RegistryKind, ecr_host
+from wizard.model.findings import Finding, Severity
+from wizard.model.image import (
+    ImageRef,
+    ImageRefError,
+    RegistryInfo,
+    RegistryKind,
+    ecr_host,
+    parse_image,
+)
 from wizard.model.policies import placeholder
 from wizard.verify.analyze import secret_value_command
 
@@ -32,6 +41,7 @@ __all__ = [
     "GuideValues",
     "all_guides",
     "build_guide",
+    "guide_findings",
     "guide_json",
     "guides_dir",
     "render_terminal",
@@ -41,6 +51,7 @@ __all__ = [
 
 TRUST_POLICY = pol.TRUST_POLICY_FILE
 ECR_READ_POLICY = pol.ECR_READ_POLICY_FILE
+ECR_REPOSITORY_POLICY = steps.ECR_REPOSITORY_POLICY_FILE
 COMMANDS = "commands.sh"
 CONFIG_SNIPPET = "config-snippet.yaml"
 KEY_FILE = "key.json"
@@ -89,6 +100,7 @@ _FIXED_HOSTS: dict[RegistryKind, str] = {
     RegistryKind.DOCKERHUB: "docker.io",
     RegistryKind.GHCR: "ghcr.io",
     RegistryKind.NGC: "nvcr.io",
+    RegistryKind.ECR_PUBLIC: "public.ecr.aws",
 }
 # Container Registry hosts live on as Artifact Registry repositories named after the host.
 _GCR_REPOSITORY_LOCATIONS: dict[str, str] = {
@@ -109,8 +121,10 @@ _FIELD_VALUES: dict[str, str] = {
 }
 
 _ROLE_ARN = re.compile(
-    r"arn:(?P<partition>[a-z-]+):iam::(?P<account>\d{12}):role/(?:.*/)?(?P<name>[^/]+)"
+    r"arn:(?P<partition>[a-z-]+):iam::(?P<account>\d{12}):role(?P<path>/(?:.*/)?)(?P<name>[^/]+)"
 )
+# A user-managed service account names its project: NAME@PROJECT.iam.gserviceaccount.com.
+_SA_PROJECT = re.compile(r"[^@]+@(?P<project>[a-z][a-z0-9-]+)\.iam\.gserviceaccount\.com")
 _WORKLOAD_PROVIDER = re.compile(
     r"projects/(?P<number>[^/]+)/locations/global/workloadIdentityPools/(?P<pool>[^/]+)"
     r"/providers/(?P<provider>[^/]+)"
@@ -141,7 +155,9 @@ class GuideValues:
     partition: str | None = None  # derived from the region
     repository: str | None = None  # the image path: an ECR repository name
     role_name: str | None = None
-    role_arn: str | None = None  # derived from partition, account and role_name
+    role_path: str | None = None  # the role's IAM path, e.g. /service-role/; derived: /
+    role_account: str | None = None  # the role's account; derived: the repository's
+    role_arn: str | None = None  # derived from partition, role_account, role_path, role_name
     iam_user: str | None = None
     # Google Cloud
     project_id: str | None = None
@@ -149,9 +165,12 @@ class GuideValues:
     location: str | None = None
     gar_repository: str | None = None
     service_account_name: str | None = None
-    service_account: str | None = None  # the email; derived from the name and project
+    service_account_project: str | None = None  # derived: project_id, the image's
+    service_account: str | None = None  # the email; derived from the name and its project
+    pool_project: str | None = None  # --project for the pool; derived: project_id
     pool: str | None = None
     provider: str | None = None
+    # The NUMBER of the pool's project is project_number.
     workload_provider: str | None = None  # derived from project_number, pool, provider
     # Baseten
     org_id: str | None = None
@@ -217,6 +236,9 @@ def values_from(
         _from_role_arn(values, values.role_arn)
     if values.service_account:
         values.service_account_name = values.service_account.partition("@")[0]
+        sa = _SA_PROJECT.fullmatch(values.service_account)
+        if sa:
+            values.service_account_project = sa["project"]
     if values.workload_provider:
         _from_workload_provider(values, values.workload_provider)
     return values
@@ -227,17 +249,24 @@ def _only_team(facts: BasetenFacts) -> str | None:
 
 
 def _from_role_arn(values: GuideValues, arn: str) -> None:
+    """The role's name, IAM path and account. The repository's account stays the image's:
+    the two differ for a role in another account."""
     m = _ROLE_ARN.fullmatch(arn)
     if m:
-        values.role_name = m["name"]
+        values.role_name, values.role_path = m["name"], m["path"]
+        values.role_account = m["account"]
         values.account = values.account or m["account"]
         values.partition = m["partition"]
 
 
 def _from_workload_provider(values: GuideValues, path: str) -> None:
+    """The pool lives in the project the provider path names (by NUMBER), which need not
+    be the image's project: the pool's commands act there."""
     m = _WORKLOAD_PROVIDER.fullmatch(path)
     if m:
-        values.project_number = values.project_number or m["number"]
+        if m["number"] != values.project_number:
+            values.pool_project = m["number"]
+        values.project_number = m["number"]
         values.pool, values.provider = m["pool"], m["provider"]
 
 
@@ -251,12 +280,17 @@ def _resolve(reg: RegistrySpec, v: GuideValues) -> dict[str, str]:
         out[name] = value if value else placeholder(ph)
 
     out["partition"] = v.partition or pol.aws_partition(v.region)
+    out["role_account"] = v.role_account or out["account"]
+    out["role_path"] = v.role_path or "/"
     out["role_arn"] = v.role_arn or (
-        f"arn:{out['partition']}:iam::{out['account']}:role/{out['role_name']}"
+        f"arn:{out['partition']}:iam::{out['role_account']}:role{out['role_path']}"
+        f"{out['role_name']}"
     )
+    out["service_account_project"] = v.service_account_project or out["project_id"]
     out["service_account"] = v.service_account or (
-        f"{out['service_account_name']}@{out['project_id']}.iam.gserviceaccount.com"
+        f"{out['service_account_name']}@{out['service_account_project']}.iam.gserviceaccount.com"
     )
+    out["pool_project"] = v.pool_project or out["project_id"]
     out["workload_provider"] = v.workload_provider or pol.workload_provider_path(
         out["project_number"], out["pool"], out["provider"]
     )
@@ -306,23 +340,39 @@ def _ecr_policy(r: dict[str, str]) -> str:
     return pol.policy_json(doc)
 
 
+def _cross_account(r: dict[str, str]) -> bool:
+    return r["role_account"] != r["account"]
+
+
+def _repository_policy_docs(r: dict[str, str]) -> dict[str, str]:
+    """A role in another account than the repository: the repository must grant it pull."""
+    if not _cross_account(r):
+        return {}
+    return {ECR_REPOSITORY_POLICY: pol.policy_json(steps.ecr_repository_policy(r["role_arn"]))}
+
+
 def _docs_ecr_oidc(r: dict[str, str], title: str) -> dict[str, str]:
-    trust = pol.oidc_trust_policy(r["account"], r["org_id"], r["team_id"], partition=r["partition"])
-    create_provider, *role = pol.oidc_role_commands(r["role_name"])
+    # The provider is the role's account's: the trust policy names it there.
+    trust = pol.oidc_trust_policy(
+        r["role_account"], r["org_id"], r["team_id"], partition=r["partition"]
+    )
+    create_provider = pol.oidc_role_commands(r["role_name"])[0]
     return {
         TRUST_POLICY: pol.policy_json(trust),
         ECR_READ_POLICY: _ecr_policy(r),
+        **_repository_policy_docs(r),
         COMMANDS: _script(
             title,
             (
-                "Once per AWS account: register Baseten's OIDC issuer.\n"
-                "No --thumbprint-list: AWS trusts oidc.baseten.co through its own root CAs.\n"
-                "An older AWS CLI that insists on --thumbprint-list needs an upgrade.",
+                f"Once per AWS account ({r['role_account']}): register Baseten's OIDC issuer.\n"
+                "No --thumbprint-list: IAM has not required one since July 2024 (it checks\n"
+                "the issuer's certificate against its own trusted root CAs); an AWS CLI older\n"
+                "than that refuses the command without it: upgrade the AWS CLI.",
                 [create_provider],
             ),
             (
                 f"The role Baseten assumes; run where {TRUST_POLICY} and {ECR_READ_POLICY} are.",
-                role,
+                steps.role_commands(r["role_name"], path=r["role_path"]),
             ),
         ),
     }
@@ -333,11 +383,12 @@ def _docs_ecr_assume_role(r: dict[str, str], title: str) -> dict[str, str]:
     return {
         TRUST_POLICY: pol.policy_json(trust),
         ECR_READ_POLICY: _ecr_policy(r),
+        **_repository_policy_docs(r),
         COMMANDS: _script(
             title,
             (
                 f"The role Baseten assumes; run where {TRUST_POLICY} and {ECR_READ_POLICY} are.",
-                pol.assume_role_commands(r["role_name"]),
+                steps.role_commands(r["role_name"], path=r["role_path"]),
             ),
         ),
     }
@@ -358,35 +409,38 @@ def _docs_ecr_iam(r: dict[str, str], title: str) -> dict[str, str]:
 
 
 def _docs_gar_oidc(r: dict[str, str], title: str) -> dict[str, str]:
-    commands = pol.gcloud_commands(
-        r["project_id"],
-        r["project_number"],
-        r["location"],
-        r["gar_repository"],
-        r["service_account"],
-        r["pool"],
-        r["provider"],
-        r["org_id"],
-        r["team_id"],
+    enable, reader, pool, impersonate = steps.gcloud_oidc_commands(
+        image_project=r["project_id"],
+        sa_project=r["service_account_project"],
+        pool_project=r["pool_project"],
+        pool_project_number=r["project_number"],
+        location=r["location"],
+        repository=r["gar_repository"],
+        service_account=r["service_account"],
+        pool=r["pool"],
+        provider=r["provider"],
+        org_id=r["org_id"],
+        team_id=r["team_id"],
     )
-    enable, create_sa, reader, pool, provider, impersonate = commands
     return {
         COMMANDS: _script(
             title,
-            ("The APIs workload identity federation uses.", [enable]),
-            ("A service account that can read the repository.", [create_sa, reader]),
-            (
-                "A pool with an OIDC provider that accepts only your team's Baseten tokens.",
-                [pool, provider],
-            ),
-            ("Let identities of the pool act as the service account.", [impersonate]),
+            ("The APIs workload identity federation uses.", enable),
+            ("A service account that can read the repository.", reader),
+            ("A pool with an OIDC provider that accepts only your team's Baseten tokens.", pool),
+            ("Let identities of the pool act as the service account.", impersonate),
         ),
     }
 
 
 def _docs_gar_service_account(r: dict[str, str], title: str) -> dict[str, str]:
-    create_sa, reader, key = pol.gcloud_key_commands(
-        r["project_id"], r["location"], r["gar_repository"], r["service_account"], key_file=KEY_FILE
+    create_sa, reader, key = steps.gcloud_key_commands(
+        image_project=r["project_id"],
+        sa_project=r["service_account_project"],
+        location=r["location"],
+        repository=r["gar_repository"],
+        service_account=r["service_account"],
+        key_file=KEY_FILE,
     )
     return {
         COMMANDS: _script(
@@ -395,6 +449,10 @@ def _docs_gar_service_account(r: dict[str, str], title: str) -> dict[str, str]:
             (f"Its JSON key, written to {KEY_FILE}: treat it as a password.", [key]),
         ),
     }
+
+
+def _docs_anonymous(r: dict[str, str], title: str) -> dict[str, str]:
+    return {}
 
 
 def _docs_token(r: dict[str, str], title: str, kind: RegistryKind) -> dict[str, str]:
@@ -429,7 +487,9 @@ def _docs_token(r: dict[str, str], title: str, kind: RegistryKind) -> dict[str, 
 def _config_snippet(reg: RegistrySpec, method: MethodSpec, r: dict[str, str]) -> str:
     lines = ["base_image:", f"  image: {_yaml(r['image'])}"]
     secrets: list[str] = []
-    if method.auth_method is None:
+    if method.anonymous:
+        pass  # the image alone: no docker_auth, no secret
+    elif method.auth_method is None:
         secrets.append(r["registry_secret"])
     else:
         lines += [
@@ -490,6 +550,7 @@ _DOCUMENTS: dict[tuple[str, str], _DocBuilder] = {
     ("ecr", "iam"): _docs_ecr_iam,
     ("gar", "oidc"): _docs_gar_oidc,
     ("gar", "service-account"): _docs_gar_service_account,
+    ("ecr-public", "anonymous"): _docs_anonymous,
 }
 
 
@@ -557,10 +618,14 @@ def _setup_command(reg: RegistrySpec, method: MethodSpec, r: dict[str, str]) -> 
 def _check_commands(reg: RegistrySpec, method: MethodSpec, r: dict[str, str]) -> list[str]:
     """Comment lines and commands proving the credential can pull, as far as we can."""
     check = "registry-wizard check --config config.yaml"
+    if method.anonymous:
+        return ["# Prove the image pulls without any credential, live", check]
     if method.is_token:
         return [
-            "# Prove the secret value can pull the image, live",
-            f"printf '%s' \"$VALUE\" | {check} --secret-stdin",
+            "# Prove the secret value can pull the image, live: in the shell where you built",
+            "# VALUE above (nothing runs while VALUE is unset)",
+            'test -n "${VALUE:?build the secret value first}" &&',
+            f"    printf '%s' \"$VALUE\" | {check} --secret-stdin",
         ]
     if method.credential == "aws":
         profile = pol.sh(r["iam_user"])
@@ -592,9 +657,19 @@ def _check_commands(reg: RegistrySpec, method: MethodSpec, r: dict[str, str]) ->
 
 
 def _next_commands(reg: RegistrySpec, method: MethodSpec, r: dict[str, str]) -> str:
+    if method.anonymous:
+        write = [
+            "# config.yaml needs only base_image.image; doctor names any docker_auth or",
+            "# registry secret left over from before, which this image does not need",
+            "registry-wizard doctor config.yaml",
+        ]
+    else:
+        write = [
+            "# Write base_image and secrets into config.yaml (shows the diff, asks first)",
+            _setup_command(reg, method, r),
+        ]
     blocks = [
-        "# Write base_image and secrets into config.yaml (shows the diff, asks first)",
-        _setup_command(reg, method, r),
+        *write,
         "",
         *_check_commands(reg, method, r),
         "",
@@ -645,8 +720,79 @@ def _method_label(method: MethodSpec) -> str:
     return method.label.split(" (")[0]
 
 
-def build_guide(registry_id: str, method_id: str, values: GuideValues) -> Guide:
-    """The guide for one registry × method, filled with `values`."""
+def _image_ref(image: str | None) -> ImageRef | None:
+    if not image or pol.PLACEHOLDER.search(image):
+        return None
+    try:
+        return parse_image(image.strip())
+    except ImageRefError:
+        return None
+
+
+def guide_findings(reg: RegistrySpec, method: MethodSpec, values: GuideValues) -> list[Finding]:
+    """What the rulebook says about this image and role, with the codes `setup` and
+    `doctor` use: a registry Baseten cannot reach, a public image, a role in another
+    account than the repository."""
+    from wizard.model.image import detect_registry
+
+    ref = _image_ref(values.image)
+    out: list[Finding] = []
+    if ref is not None:
+        # The guide is about setting a credential up: say when none is needed.
+        out += rules.image_findings(ref, has_credential=True)
+    if values.role_arn and any(f.id == "role-arn" for f in method.fields):
+        info = detect_registry(ref) if ref is not None else None
+        if info is None or info.kind is not reg.kind:
+            info = RegistryInfo(reg.kind, account=values.account)
+        problem = rules.role_account_finding(values.role_arn, info)
+        if problem is not None:
+            out.append(problem)
+    return out
+
+
+_SEVERITY_WORDS = {Severity.ERROR: "Error", Severity.WARNING: "Warning", Severity.INFO: "Note"}
+
+
+def _findings_markdown(findings: list[Finding]) -> str:
+    blocks = [
+        f"> **{_SEVERITY_WORDS[f.severity]}** (`{f.rule}`): {f.message}.\n> Fix: {f.fix}."
+        for f in findings
+    ]
+    return "\n\n".join(blocks)
+
+
+def _part(name: str, context: dict[str, str]) -> str:
+    """A shared part (`assets/guides/_name.md`) filled in, for a step only some cases get."""
+    text = (guides_dir() / f"_{name}.md").read_text(encoding="utf-8")
+    return _render(text.rstrip("\n"), context)
+
+
+def _gcp_projects(r: dict[str, str], *, pool: bool) -> str:
+    """Where the GCP commands act: "project `p`", or each project and what lives there."""
+    where: dict[str, list[str]] = {}
+    places = [
+        (r["project_id"], "the repository"),
+        (r["service_account_project"], "the service account"),
+    ]
+    if pool:
+        places.append((r["pool_project"], "the workload identity pool"))
+    for project, what in places:
+        where.setdefault(project, []).append(what)
+    if len(where) == 1:
+        return f"project `{r['project_id']}`"
+    named = [f"`{p}` ({' and '.join(w)})" for p, w in where.items()]
+    return "projects " + ", ".join(named[:-1]) + " and " + named[-1]
+
+
+def build_guide(
+    registry_id: str,
+    method_id: str,
+    values: GuideValues,
+    extra_findings: tuple[Finding, ...] = (),
+) -> Guide:
+    """The guide for one registry × method, filled with `values`. It opens with the
+    rulebook's findings on the image and role (`guide_findings`), then `extra_findings`
+    (a live check's, say)."""
     reg = catalog.REGISTRIES.get(registry_id)
     if reg is None:
         known = ", ".join(catalog.REGISTRIES)
@@ -682,7 +828,29 @@ def build_guide(registry_id: str, method_id: str, values: GuideValues) -> Guide:
         "role_name_sh": pol.sh(r["role_name"]),
         "next_commands": _next_commands(reg, method, r),
         "unknowns": _UNKNOWNS,
+        "findings": _findings_markdown([*guide_findings(reg, method, values), *extra_findings]),
+        "assume_role_since": ".".join(
+            map(str, rules.METHOD_SINCE[truss.AuthMethod.AWS_ASSUME_ROLE])
+        ),
+        "gcp_projects": _gcp_projects(r, pool=False),
+        "gcp_oidc_projects": _gcp_projects(r, pool=True),
     }
+    provider_arn = pol.oidc_provider_arn(r["role_account"], partition=r["partition"])
+    context["oidc_provider_arn"] = provider_arn
+    context["audience_check"] = steps.audience_check_command(provider_arn)
+    context["add_audience"] = steps.add_audience_command(provider_arn)
+    fixed, budget = steps.environment_budget(values.org_id, values.team_id)
+    context["subject_fixed_bytes"], context["environment_budget"] = str(fixed), str(budget)
+    context["subject_limit"] = str(steps.GOOGLE_SUBJECT_LIMIT)
+    context["repository_policy_commands"] = "\n".join(
+        steps.repository_policy_commands(r["repository"], r["region"])
+    )
+    context["repository_access"] = (
+        _part("repository-access", context) if (ECR_REPOSITORY_POLICY in documents) else ""
+    )
+    context["pool_project_step"] = _part(
+        "pool-project-given" if values.pool_project else "pool-project-number", context
+    )
     text = template_path(reg.id, method.id).read_text(encoding="utf-8")
     markdown = _number_steps(_render(text, context))
     found = pol.find_placeholders(markdown + "".join(documents.values()))

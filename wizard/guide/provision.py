@@ -210,9 +210,12 @@ def plan_provision(
     baseten_role_arn: str | None = None,
     external_id: str | None = None,
     profile: str | None = None,
+    registry_account: str | None = None,
 ) -> ProvisionPlan:
     """What is missing, as steps; reads only. Raises ProvisionError if the state cannot
-    be read, ValueError on bad arguments."""
+    be read, ValueError on bad arguments. `account` is the role's; `registry_account` the
+    repository's, when the role is in another account (its repository policy is left to
+    the user, who holds that account's credentials: a note says so)."""
     validators.region(region)
     partition = policies.aws_partition(region)
     validators.role_arn(f"arn:{partition}:iam::{account}:role/{role_name}")
@@ -245,7 +248,8 @@ def plan_provision(
         if method == "oidc":
             _plan_provider(aws, account, partition, step)
         role = _read_role(aws, role_name)
-        ecr_policy = awsmod.ecr_pull_policy(account, region, repository, partition)
+        repo_account = registry_account or account
+        ecr_policy = awsmod.ecr_pull_policy(repo_account, region, repository, partition)
         if role is None:
             doc = {"Version": policies.POLICY_VERSION, "Statement": [trust.statement]}
             step(
@@ -267,10 +271,19 @@ def plan_provision(
             _step_policy(step, role_name, ecr_policy, repository)
         else:
             _plan_trust(role, trust, step, notes)
-            repo_arn = awsmod.repository_arn(account, region, repository, partition)
+            repo_arn = awsmod.repository_arn(repo_account, region, repository, partition)
             _plan_permissions(aws, role, ecr_policy, repo_arn, repository, step, notes)
     except AwsProblem as p:
         raise _cannot_read(p) from None
+    if repo_account != account:
+        role_arn = f"arn:{partition}:iam::{account}:role/{role_name}"
+        notes.append(
+            f"the repository is in account {repo_account}, the role in {account} "
+            f"(role-other-account): the repository's policy must also grant {role_arn} "
+            "ecr:BatchGetImage, ecr:GetDownloadUrlForLayer and ecr:BatchCheckLayerAvailability. "
+            "This plan cannot set it; `registry-wizard guide` prints the policy and the "
+            f"commands, to run with credentials for account {repo_account}"
+        )
     return ProvisionPlan(
         account,
         role_name,

@@ -34,6 +34,9 @@ class GuideRequest:
     method: str | None = None
     answers: dict[str, str] = field(default_factory=dict)  # flag id -> value
     use_baseten: bool = True
+    # Try an anonymous pull first (network): a public image needs no credential.
+    probe_public: bool = False
+    probe_timeout: float = 10.0
 
 
 @dataclass
@@ -121,7 +124,47 @@ def build(req: GuideRequest) -> tuple[object, GuideContext]:
 
     ctx = resolve(req)
     values = values_from(ctx.ref, ctx.info, ctx.facts, ctx.answers)
-    return build_guide(ctx.registry.id, ctx.method.id, values), ctx
+    extra: tuple[rules.Finding, ...] = ()
+    if req.probe_public and worth_probing(ctx.ref):
+        found = probe_public(ctx.ref, timeout=req.probe_timeout)
+        extra = (found,) if found is not None else ()
+        ctx.notes.append(
+            "an anonymous pull works: the image is public"
+            if found is not None
+            else "an anonymous pull did not work: the image needs a credential"
+        )
+    return build_guide(ctx.registry.id, ctx.method.id, values, extra), ctx
+
+
+def worth_probing(ref: ImageRef) -> bool:
+    """Whether only a live pull can tell if `ref` is public. Private ECR never serves
+    anonymously, ECR Public and Docker Hub's official images always do (the rulebook
+    says so offline), and Baseten cannot reach a loopback or private registry anyway."""
+    from wizard.model.image import RegistryKind, is_always_public, unreachable_reason
+
+    return not (
+        detect_registry(ref).kind is RegistryKind.ECR
+        or is_always_public(ref)
+        or unreachable_reason(ref) is not None
+    )
+
+
+def probe_public(ref: ImageRef, *, timeout: float = 10.0) -> rules.Finding | None:
+    """The rulebook's `image-public` finding when a live anonymous pull (ping, anonymous
+    token, manifest HEAD: `wizard.verify`'s check with no credential) works."""
+    from wizard.verify.registry import Options
+    from wizard.verify.service import CheckItem, check_one
+
+    result = check_one(CheckItem(ref), Options(timeout=timeout))
+    if not result.ok:
+        return None
+    return rules.finding(
+        "image-public",
+        ("base_image", "image"),
+        f"{ref.name} pulled anonymously in a live check: it is public",
+        "no credential is needed: config.yaml needs only base_image.image (a token may "
+        "still raise the registry's pull rate limit)",
+    )
 
 
 def _unfit(doc: ConfigDocument, reg: RegistrySpec, ref: ImageRef) -> None:
@@ -212,4 +255,5 @@ def provision_plan(ctx: GuideContext, *, profile: str | None = None) -> object:
         baseten_role_arn=ctx.facts.aws_role_arn,
         external_id=ctx.facts.external_id,
         profile=profile,
+        registry_account=ctx.info.account,
     )
