@@ -6,6 +6,7 @@ Every verdict a local server can produce, each from the server's real answers.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import time
 from urllib.parse import urlsplit
@@ -35,6 +36,13 @@ def realm_of(reg: RegistryServer) -> frozenset[str]:
     if reg.token_server is None:
         return frozenset()
     return frozenset({urlsplit(reg.token_server.url).netloc})
+
+
+OCI = "application/vnd.oci.image.manifest.v1+json"
+MANIFEST = b'{"schemaVersion": 2}'
+MANIFEST_DIGEST = "sha256:" + hashlib.sha256(MANIFEST).hexdigest()
+# What a registry sends with a manifest: its type, and the digest its body hashes to.
+MANIFEST_HEADERS = {"Content-Type": OCI, "Docker-Content-Digest": MANIFEST_DIGEST}
 
 
 def check(
@@ -196,9 +204,9 @@ def test_registry_answers_map_to_verdicts(
 
 
 def test_manifest_request_sends_all_four_media_types(loopback_factory) -> None:  # type: ignore[no-untyped-def]
-    srv = loopback_factory(_registry_handler(200, {"Docker-Content-Digest": "sha256:" + "1" * 64}))
+    srv = loopback_factory(_registry_handler(200, MANIFEST_HEADERS, MANIFEST))
     assert check(f"{srv.host}/team/app:1", cred(ALICE)).ok
-    heads = [r for r in srv.requests if r.method == "HEAD"]
+    heads = [r for r in srv.requests if "/manifests/" in r.path]
     assert heads[0].header("Accept") == ACCEPT
     assert (
         heads[0]
@@ -231,7 +239,8 @@ def test_a_closed_port_is_unreachable() -> None:
 
 def test_an_untrusted_certificate_is_a_tls_error_and_trusting_it_works(loopback_factory) -> None:  # type: ignore[no-untyped-def]
     srv = loopback_factory(
-        _registry_handler(200, {"Docker-Content-Digest": "sha256:" + "2" * 64}), tls=True
+        _registry_handler(200, MANIFEST_HEADERS, MANIFEST),
+        tls=True,
     )
     image = f"localhost:{srv.port}/team/app:1"
     with pytest.MonkeyPatch.context() as mp:
@@ -244,7 +253,7 @@ def test_an_untrusted_certificate_is_a_tls_error_and_trusting_it_works(loopback_
 
 
 def test_a_redirect_to_another_host_does_not_carry_the_credential(loopback_factory) -> None:  # type: ignore[no-untyped-def]
-    other = loopback_factory(always(200, {"Docker-Content-Digest": "sha256:" + "3" * 64}))
+    other = loopback_factory(always(200, MANIFEST_HEADERS, MANIFEST))
     target = f"http://localhost:{other.port}/elsewhere"
 
     def handler(method: str, path: str, hdrs, body: bytes) -> Response:  # type: ignore[no-untyped-def]
@@ -253,7 +262,11 @@ def test_a_redirect_to_another_host_does_not_carry_the_credential(loopback_facto
         return Response(307, {"Location": target})
 
     srv = loopback_factory(handler)
-    assert check(f"{srv.host}/team/app:1", cred(ALICE)).ok
+    # Another loopback port is another service: the one guard asks for --allow-realm.
+    refused = check(f"{srv.host}/team/app:1", cred(ALICE))
+    assert "--allow-realm" in refused.detail and not other.requests
+    allowed = frozenset({f"localhost:{other.port}"})
+    assert check(f"{srv.host}/team/app:1", cred(ALICE), allowed=allowed).ok
     assert other.requests and all(r.header("Authorization") is None for r in other.requests)
 
 

@@ -177,7 +177,6 @@ def _plan_cloud(s: _Setup) -> tuple[str, tuple[Any, ...], Any] | None:
 def _pull_all(items: list[Any], opts: LiveOptions) -> list[CheckResult]:
     if not items:
         return []
-    import asyncio
 
     from wizard.verify.registry import Options
     from wizard.verify.service import check_many
@@ -188,7 +187,9 @@ def _pull_all(items: list[Any], opts: LiveOptions) -> list[CheckResult]:
         allowed_realms=opts.allowed_realms,
         ca_bundle=opts.ca_bundle,
     )
-    return asyncio.run(check_many(items, options, concurrency=opts.concurrency))
+    from wizard.verify.threads import run
+
+    return run(check_many(items, options, concurrency=opts.concurrency))
 
 
 def _pull_findings(s: _Setup, item: Any, result: CheckResult, *, anonymous: bool) -> None:

@@ -12,6 +12,7 @@ import os
 import re
 import socket
 import ssl
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -42,16 +43,42 @@ class Challenge:
         return self.params.get("error")
 
 
-def parse_challenge(header: str | None) -> Challenge | None:
-    """`WWW-Authenticate: Bearer realm="...",service="...",scope="...",error="..."`."""
+_SCHEME = re.compile(
+    r"(?:^|,)\s*([A-Za-z][\w-]*)(?=\s+[\w-]+\s*=|\s*,|\s*$|\s+[\w+/=.~-]+\s*(?:,|$))"
+)
+# The schemes this client can answer, in the order it prefers them.
+_USABLE = ("bearer", "basic")
+
+
+def parse_challenges(header: str | None) -> list[Challenge]:
+    """Every challenge in `WWW-Authenticate` (a server may offer several, e.g.
+    `Negotiate, Basic realm="x"`), each with its parameters."""
     if not header:
-        return None
-    scheme, _, rest = header.strip().partition(" ")
-    params = {
-        m.group(1).lower(): (m.group(2) if m.group(2) is not None else m.group(3))
-        for m in _CHALLENGE_PARAM.finditer(rest)
-    }
-    return Challenge(scheme.lower(), params)
+        return []
+    starts = [(m.start(1), m.group(1)) for m in _SCHEME.finditer(header)]
+    # A "scheme" inside a quoted parameter value is no scheme: keep those outside quotes.
+    starts = [(i, s) for i, s in starts if header.count('"', 0, i) % 2 == 0]
+    out = []
+    for n, (i, scheme) in enumerate(starts):
+        end = starts[n + 1][0] if n + 1 < len(starts) else len(header)
+        rest = header[i + len(scheme) : end]
+        params = {
+            m.group(1).lower(): (m.group(2) if m.group(2) is not None else m.group(3))
+            for m in _CHALLENGE_PARAM.finditer(rest)
+        }
+        out.append(Challenge(scheme.lower(), params))
+    return out
+
+
+def parse_challenge(header: str | None) -> Challenge | None:
+    """The challenge to answer: Bearer, else Basic, else the first one offered (which the
+    caller then reports as unsupported)."""
+    found = parse_challenges(header)
+    for scheme in _USABLE:
+        for c in found:
+            if c.scheme == scheme:
+                return c
+    return found[0] if found else None
 
 
 def is_loopback_host(host: str) -> bool:
@@ -64,19 +91,48 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def _is_private_address(host: str) -> bool:
+def is_internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Not an address on the public internet: private, loopback, link-local, the shared
+    100.64/10, documentation and benchmark ranges, multicast, reserved, unspecified, and
+    IPv6 forms that embed one of those (::ffff:a.b.c.d, 6to4, Teredo, NAT64)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour
+        if embedded is None and address.teredo:
+            embedded = address.teredo[1]
+        if embedded is None and address in ipaddress.ip_network("64:ff9b::/96"):
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if embedded is not None and is_internal(embedded):
+            return True
+    return not address.is_global or address.is_multicast or address.is_unspecified
+
+
+async def _addresses(
+    host: str, timeout: float
+) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """The host's addresses, resolved off the event loop within `timeout`."""
+    import asyncio
+
     h = host.strip("[]")
     try:
-        addresses = [ipaddress.ip_address(h)]
+        return [ipaddress.ip_address(h.split("%")[0])]
     except ValueError:
-        if is_loopback_host(h):
-            return True
-        try:
-            infos = socket.getaddrinfo(h, None, proto=socket.IPPROTO_TCP)
-        except OSError:
-            return False  # unresolvable: the request itself will fail as unreachable
-        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
-    return any(a.is_private or a.is_loopback or a.is_link_local or a.is_reserved for a in addresses)
+        pass
+    loop = asyncio.get_running_loop()
+    infos = await asyncio.wait_for(
+        loop.getaddrinfo(h, None, proto=socket.IPPROTO_TCP), timeout=max(timeout, 0.01)
+    )
+    return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+
+
+async def is_private_host(host: str, timeout: float = 10.0) -> bool:
+    """Does `host` name (or resolve to) an internal address? Unresolvable: False (the
+    request itself then fails as unreachable)."""
+    if is_loopback_host(host):
+        return True
+    try:
+        return any(is_internal(a) for a in await _addresses(host, timeout))
+    except OSError:
+        return False
 
 
 def host_port(url: str) -> str:
@@ -123,21 +179,46 @@ def _overrides() -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
-def realm_refusal(realm: str, endpoint: Endpoint, allowed: frozenset[str]) -> str | None:
-    """Why credentials must not be sent to this token realm, or None when they may."""
-    parts = urlsplit(realm)
+async def hop_refusal(
+    url: str,
+    endpoint: Endpoint,
+    allowed: frozenset[str],
+    *,
+    what: str = "the registry's token realm",
+    timeout: float = 10.0,
+) -> str | None:
+    """Why this client must not go to `url` (a token realm, or any redirect on the way to
+    the registry, the realm or the manifest), or None when it may. One guard for every
+    hop: http(s) only; plain http only to the registry itself when it may use it, or to a
+    host the user allowed; no private, loopback or otherwise internal address unless it
+    is the registry's own host or allowed (--allow-realm)."""
+    parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"the registry's token realm {realm!r} is not an http(s) URL"
-    realm_hp = host_port(realm)
-    own = realm_hp == endpoint.host_port or realm_hp in allowed or parts.hostname in allowed
-    if parts.scheme == "http" and not (own or endpoint.plain_http_allowed):
-        return f"the token realm {realm} is plain http; credentials are only sent over https"
-    if not own and _is_private_address(parts.hostname):
+        return f"{what} {url!r} is not an http(s) URL"
+    hp = host_port(url)
+    own = hp == endpoint.host_port or (  # the registry itself (over either scheme)
+        parts.hostname == urlsplit(endpoint.base_url).hostname
+        and hp.rpartition(":")[2] in ("80", "443")
+        and endpoint.host_port.rpartition(":")[2] in ("80", "443")
+    )
+    trusted = own or hp in allowed or parts.hostname in allowed
+    if parts.scheme == "http" and not (
+        endpoint.plain_http_allowed or hp in allowed or parts.hostname in allowed
+    ):
+        return f"{what} {url} is plain http; credentials are only sent over https"
+    if not trusted and await is_private_host(parts.hostname, timeout):
         return (
-            f"the token realm {realm} points at a private or loopback address; "
-            "pass --allow-realm " + realm_hp + " if you trust it"
+            f"{what} {url} points at a private or internal address; "
+            "pass --allow-realm " + hp + " if you trust it"
         )
     return None
+
+
+async def realm_refusal(
+    realm: str, endpoint: Endpoint, allowed: frozenset[str], timeout: float = 10.0
+) -> str | None:
+    """Why credentials must not be sent to this token realm, or None when they may."""
+    return await hop_refusal(realm, endpoint, allowed, timeout=timeout)
 
 
 @functools.lru_cache(maxsize=8)
@@ -152,6 +233,9 @@ def ssl_context(ca_bundle: str | None = None) -> ssl.SSLContext:
     return ctx
 
 
+Guard = Callable[[str], Awaitable["str | None"]]
+
+
 async def send(
     client: httpx.AsyncClient,
     method: str,
@@ -159,18 +243,23 @@ async def send(
     *,
     headers: dict[str, str] | None = None,
     auth_header: str | None = None,
+    guard: Guard | None = None,
 ) -> httpx.Response:
-    """Follow redirects by hand: the Authorization header never leaves the first host."""
-    first_host = host_port(url)
+    """Follow redirects by hand: every hop passes `guard` (the caller checked the first
+    URL), and the Authorization header goes only to the first URL's scheme, host and port,
+    so a redirect can neither carry it to another host nor down to plain http."""
+    first = (urlsplit(url).scheme, host_port(url))
     hdrs = dict(headers or {})
     for _ in range(MAX_REDIRECTS + 1):
         request_headers = dict(hdrs)
-        if auth_header and host_port(url) == first_host:
+        if auth_header and (urlsplit(url).scheme, host_port(url)) == first:
             request_headers["Authorization"] = auth_header
         response = await client.request(method, url, headers=request_headers)
         if response.status_code in (301, 302, 303, 307, 308) and "location" in response.headers:
             await response.aclose()
             url = str(response.url.join(response.headers["location"]))
+            if guard is not None and (refusal := await guard(url)):
+                raise RedirectRefused(refusal)
             if response.status_code == 303:
                 method = "GET"
             continue
@@ -182,6 +271,10 @@ class RedirectLoop(Exception):
     pass
 
 
+class RedirectRefused(Exception):
+    """A redirect pointed where this client must not go (the guard said why)."""
+
+
 def classify_exception(exc: BaseException) -> tuple[Verdict, str]:
     """Map a transport failure to a verdict and a sentence."""
     import httpx
@@ -191,6 +284,8 @@ def classify_exception(exc: BaseException) -> tuple[Verdict, str]:
         return Verdict.TIMEOUT, "the registry did not answer in time"
     if isinstance(exc, RedirectLoop):
         return Verdict.ERROR, f"more than {MAX_REDIRECTS} redirects"
+    if isinstance(exc, RedirectRefused):
+        return Verdict.ERROR, f"a redirect was refused: {exc}"
     chain: list[BaseException] = [exc]
     while chain[-1].__cause__ or chain[-1].__context__:
         nxt = chain[-1].__cause__ or chain[-1].__context__

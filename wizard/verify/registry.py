@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import re
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -205,7 +206,7 @@ async def _flow(
         if cached is None:
             endpoint = http.endpoint_for(ref, options.insecure)
             resolve.detail = f"{ref.registry} → {endpoint.base_url}"
-            response = await _get_with_fallback(client, endpoint, "/v2/")
+            response = await _get_with_fallback(client, endpoint, "/v2/", _guard(endpoint, options))
             challenge = http.parse_challenge(response.headers.get("www-authenticate"))
             cached = Ping(endpoint, response, challenge)
             if response.status_code in (200, 401):  # only a healthy answer is worth reusing
@@ -247,22 +248,46 @@ async def _flow(
         raise _Stop(Verdict.ERROR, "the registry answered 401 without a challenge")
     else:
         steps.append(Step("token", StepStatus.SKIPPED, "/v2/ is open: no login asked"))
-    await _manifest(ref, client, endpoint, auth_header, result)
+    await _manifest(ref, client, endpoint, auth_header, result, _guard(endpoint, options))
+
+
+def _guard(endpoint: http.Endpoint, options: Options) -> http.Guard:
+    """The one check every redirect passes (ping, realm, manifest)."""
+
+    async def guard(url: str) -> str | None:
+        return await http.hop_refusal(
+            url, endpoint, options.allowed_realms, what="a redirect to", timeout=options.timeout
+        )
+
+    return guard
 
 
 async def _get_with_fallback(
-    client: httpx.AsyncClient, endpoint: http.Endpoint, path: str
+    client: httpx.AsyncClient, endpoint: http.Endpoint, path: str, guard: http.Guard
 ) -> httpx.Response:
-    """https first; plain http only where allowed (loopback, --insecure-registry)."""
+    """https first; plain http only where allowed (loopback, --insecure-registry). When
+    https failed on TLS and plain http fails too, the TLS failure is the news."""
     import httpx
 
     try:
-        return await http.send(client, "GET", endpoint.base_url + path)
-    except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError):
+        return await http.send(client, "GET", endpoint.base_url + path, guard=guard)
+    except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as first:
         if not endpoint.plain_http_allowed or not endpoint.base_url.startswith("https://"):
             raise
-    endpoint.base_url = "http://" + endpoint.base_url[len("https://") :]
-    return await http.send(client, "GET", endpoint.base_url + path)
+        # A certificate that does not verify is the news; a server that speaks no TLS at
+        # all (WRONG_VERSION_NUMBER) is what plain http is for.
+        tls_failure = "CERTIFICATE_VERIFY_FAILED" in repr(first) + repr(first.__cause__) + repr(
+            first.__context__
+        )
+        https_url = endpoint.base_url
+        endpoint.base_url = "http://" + endpoint.base_url[len("https://") :]
+        try:
+            return await http.send(client, "GET", endpoint.base_url + path, guard=guard)
+        except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError):
+            if tls_failure:
+                endpoint.base_url = https_url
+                raise first from None
+            raise
 
 
 def _realm_url(realm: str, service: str | None, scope: str) -> str:
@@ -288,7 +313,7 @@ async def _token(
     realm = challenge.params.get("realm")
     if not realm:
         raise _Stop(Verdict.ERROR, "the Bearer challenge has no realm")
-    refusal = http.realm_refusal(realm, endpoint, options.allowed_realms)
+    refusal = await http.realm_refusal(realm, endpoint, options.allowed_realms, options.timeout)
     if refusal:
         raise _Stop(
             Verdict.ERROR,
@@ -303,7 +328,13 @@ async def _token(
             result.steps.append(Step("token", StepStatus.OK, "reused a token for this repository"))
             return cached
         url = _realm_url(realm, challenge.params.get("service"), scope)
-        response = await http.send(client, "GET", url, auth_header=cred.basic() if cred else None)
+        response = await http.send(
+            client,
+            "GET",
+            url,
+            auth_header=cred.basic() if cred else None,
+            guard=_guard(endpoint, options),
+        )
         cache.fetched += 1
         if response.status_code in (401, 403):
             _, message = http.error_codes(response)
@@ -326,6 +357,7 @@ async def _token(
         token = (data.get("token") or data.get("access_token")) if isinstance(data, dict) else None
         if not isinstance(token, str) or not token:
             raise _Stop(Verdict.ERROR, "the token service answered without a token")
+        result.sensitive.add(token)
         expires = data.get("expires_in", 60)
         cache.put(key, token, float(expires) if isinstance(expires, (int, float)) else 60.0)
         who = f"as {cred.username}" if cred else "anonymously"
@@ -345,25 +377,44 @@ async def _manifest(
     endpoint: http.Endpoint,
     auth_header: str | None,
     result: CheckResult,
+    guard: http.Guard | None = None,
 ) -> None:
     url = f"{endpoint.base_url}/v2/{ref.repository}/manifests/{ref.reference}"
     headers = {"Accept": ACCEPT}
-    response = await http.send(client, "HEAD", url, headers=headers, auth_header=auth_header)
+    kw = {"headers": headers, "auth_header": auth_header, "guard": guard}
+    # GET, so the body can be checked against its digest (a manifest is a few KB): only
+    # Docker Hub gets a HEAD, since there a GET counts against the pull rate limit.
+    hub = detect_registry(ref).kind is RegistryKind.DOCKERHUB
+    response = await http.send(client, "HEAD" if hub else "GET", url, **kw)  # type: ignore[arg-type]
     _rate_facts(response, result)
     status = response.status_code
     if status == 200:
         digest = response.headers.get("docker-content-digest")
-        media_type = response.headers.get("content-type", "").split(";")[0] or None
-        if not digest:  # some registries leave it out of HEAD: hash the body ourselves
-            full = await http.send(client, "GET", url, headers=headers, auth_header=auth_header)
-            digest = "sha256:" + hashlib.sha256(full.content).hexdigest()
-            media_type = full.headers.get("content-type", "").split(";")[0] or media_type
+        media_type = response.headers.get("content-type", "").split(";")[0].strip() or None
+        full = response
+        if hub and (not digest or (ref.digest and digest != ref.digest)):
+            # No digest in HEAD, or not the one pinned: the body decides.
+            full = await http.send(client, "GET", url, **kw)  # type: ignore[arg-type]
+            media_type = full.headers.get("content-type", "").split(";")[0].strip() or media_type
+        if full.request.method == "GET":
+            body_digest = "sha256:" + hashlib.sha256(full.content).hexdigest()
+            if digest and digest.startswith("sha256:") and digest != body_digest:
+                raise _Stop(
+                    Verdict.ERROR,
+                    f"the manifest's body hashes to {body_digest[:19]}…, not the "
+                    f"Docker-Content-Digest {digest[:19]}… the registry sent",
+                    "a proxy or portal in the way may be rewriting answers",
+                )
+            digest = digest or body_digest
+        _validate_manifest(ref, digest, media_type)
         result.verdict, result.digest, result.media_type = Verdict.OK, digest, media_type
         result.detail = f"{ref.name}:{ref.reference} can be pulled"
         result.steps.append(Step("manifest", StepStatus.OK, f"{digest} ({media_type})"))
         return
-    # HEAD has no body: GET the same URL to read the registry's error.
-    body_response = await http.send(client, "GET", url, headers=headers, auth_header=auth_header)
+    # A HEAD has no body: GET the same URL to read the registry's error.
+    body_response = (
+        response if response.request.method == "GET" else await http.send(client, "GET", url, **kw)  # type: ignore[arg-type]
+    )
     codes, message = http.error_codes(body_response)
     challenge = http.parse_challenge(response.headers.get("www-authenticate"))
     error = challenge.error if challenge else None
@@ -383,6 +434,9 @@ async def _manifest(
             + ("" if "MANIFEST_UNKNOWN" in codes else f": {message or 'not found'}"),
         )
     if status == 401:
+        described = (challenge.params.get("error_description", "") if challenge else "") + message
+        if error == "invalid_token" and "expired" in described.lower():
+            raise _Stop(Verdict.EXPIRED, f"the registry says the token expired ({described})")
         if error == "invalid_token":
             raise _Stop(
                 Verdict.BAD_CREDENTIALS, "the registry rejected its own token (invalid_token)"
@@ -415,6 +469,34 @@ async def _manifest(
         Verdict.ERROR,
         f"the registry answered {status} for the manifest" + (f": {message}" if message else ""),
     )
+
+
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$|^sha512:[0-9a-f]{128}$")
+# Old schema-1 manifests still come back from some registries; they pull too.
+_SCHEMA1 = (
+    "application/vnd.docker.distribution.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v1+prettyjws",
+)
+
+
+def _validate_manifest(ref: ImageRef, digest: str, media_type: str | None) -> None:
+    """A 200 is only a manifest when it says it is one: a captive portal or a proxy's
+    error page answers 200 too."""
+    if media_type not in (*MANIFEST_TYPES, *_SCHEMA1):
+        raise _Stop(
+            Verdict.ERROR,
+            f"the registry answered 200 for the manifest, but with {media_type or 'no type'}, "
+            "not a manifest media type",
+            "something between you and the registry (a captive portal, a proxy) is "
+            "answering for it; check the network, or the registry's address",
+        )
+    if not _DIGEST.match(digest):
+        raise _Stop(Verdict.ERROR, f"the registry sent a malformed manifest digest {digest!r}")
+    if ref.digest and digest != ref.digest:
+        raise _Stop(
+            Verdict.ERROR,
+            f"the registry served {digest[:19]}… for the pinned {ref.digest[:19]}…",
+        )
 
 
 def _rate_facts(response: httpx.Response, result: CheckResult) -> None:

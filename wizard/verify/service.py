@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timezone
 from functools import partial
 from pathlib import Path
@@ -16,6 +16,7 @@ from wizard.model.secret import Secret
 from wizard.verify import analyze
 from wizard.verify.registry import Credential, Options, TokenCache, check_image, new_client
 from wizard.verify.sources import PULL_SCOPES, SourceError
+from wizard.verify.threads import in_thread, run
 from wizard.verify.verdict import CheckResult, Progress, Step, StepLog, StepStatus, Verdict
 
 
@@ -121,9 +122,7 @@ async def _credential(item: CheckItem, result: CheckResult, timeout: float) -> C
         from wizard.verify.dockerconfig import DockerConfigError, find_credential
 
         try:
-            found = await asyncio.to_thread(
-                find_credential, ref, src.docker_config, timeout=timeout
-            )
+            found = await in_thread(find_credential, ref, src.docker_config, timeout=timeout)
         except DockerConfigError as e:
             raise SourceError(Verdict.ERROR, str(e)) from None
         if found is None:
@@ -150,7 +149,7 @@ async def _credential(item: CheckItem, result: CheckResult, timeout: float) -> C
         from wizard.verify.sources import gcp_access_token, load_service_account_key
 
         key = load_service_account_key(src.key_file)
-        cred = await asyncio.to_thread(gcp_access_token, key, timeout=timeout)
+        cred = await in_thread(gcp_access_token, key, timeout=timeout)
         result.steps.append(
             Step(
                 "credential",
@@ -162,7 +161,7 @@ async def _credential(item: CheckItem, result: CheckResult, timeout: float) -> C
     if kind is RegistryKind.ECR:
         from wizard.verify.sources import ecr_token
 
-        token = await asyncio.to_thread(
+        token = await in_thread(
             ecr_token, detect_registry(ref), profile=src.aws_profile, timeout=timeout
         )
         expires = token.expires_at
@@ -209,29 +208,85 @@ async def check_item(
     cache: TokenCache,
     progress: Progress | None = None,
 ) -> CheckResult:
-    """One image + credential pair; `progress` hears of every step as it is taken."""
+    """One image + credential pair, within one deadline (`options.timeout`) for all of it:
+    the credential (a key's token exchange, docker's helpers, AWS), GitHub's scope lookup
+    and the registry. `progress` hears of every step as it is taken. No value of the
+    credential, nor a token a realm issued, is left in the result's texts."""
     ref = item.ref
     result = CheckResult(
         Verdict.ERROR, ref.original or str(ref), ref.registry, "", steps=StepLog(progress)
     )
+    _sensitive(item, result)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + options.timeout
     try:
-        cred = await _credential(item, result, options.timeout)
+        live = await asyncio.wait_for(
+            _check_item(item, client, options, cache, result, lambda: deadline - loop.time()),
+            timeout=options.timeout,
+        )
+    except (asyncio.TimeoutError, TimeoutError):
+        result.verdict = Verdict.TIMEOUT
+        result.detail = f"no answer within {options.timeout:g} s"
+        result.hint = (
+            "the registry or a credential service is slow or unreachable; retry or raise --timeout"
+        )
+        result.steps.append(Step("timeout", StepStatus.FAILED, result.detail))
+        live = result
+    live.sensitive |= result.sensitive
+    live.scrub()
+    return live
+
+
+def _sensitive(item: CheckItem, result: CheckResult) -> None:
+    """The credential's values, in every form an echo could take."""
+    import base64
+
+    src = item.source
+    for secret in (src.password, src.registry_secret):
+        if secret is not None and secret.reveal():
+            result.sensitive.add(secret.reveal())
+    if src.password is not None and src.username:
+        pair = f"{src.username}:{src.password.reveal()}"
+        result.sensitive |= {pair, base64.b64encode(pair.encode("utf-8", "replace")).decode()}
+    if src.registry_secret is not None:
+        try:
+            pair = base64.b64decode(src.registry_secret.reveal(), validate=False).decode()
+            result.sensitive |= {pair, pair.partition(":")[2]}
+        except ValueError:
+            pass
+
+
+async def _check_item(
+    item: CheckItem,
+    client: object,
+    options: Options,
+    cache: TokenCache,
+    result: CheckResult,
+    remaining: Callable[[], float],
+) -> CheckResult:
+    ref = item.ref
+    try:
+        cred = await _credential(item, result, max(remaining(), 0.01))
+        if cred is not None:
+            result.sensitive |= {cred.password.reveal(), cred.basic().removeprefix("Basic ")}
         if result.detail:  # settled offline
             return result
         kind = detect_registry(ref).kind
         if (
             kind is RegistryKind.GHCR
             and cred is not None
-            and await _ghcr_scopes(cred, result, options.timeout)
+            and await _ghcr_scopes(cred, result, max(remaining(), 0.01))
         ):
             return result
     except SourceError as e:
         result.verdict, result.detail, result.hint = e.verdict, e.detail, e.hint
         result.steps.append(Step("credential", StepStatus.FAILED, e.detail))
         return result
-    live = await check_image(ref, cred, client, options, cache, steps=result.steps)  # type: ignore[arg-type]
+    left = replace(options, timeout=max(remaining(), 0.01))
+    live = await check_image(ref, cred, client, left, cache, steps=result.steps)  # type: ignore[arg-type]
     live.warnings = result.warnings + live.warnings
     live.facts = {**result.facts, **live.facts}
+    live.sensitive |= result.sensitive
     return live
 
 
@@ -258,7 +313,7 @@ async def check_many(
 
 def check_one(item: CheckItem, options: Options, progress: Progress | None = None) -> CheckResult:
     observer = None if progress is None else (lambda _item, steps: progress(steps))
-    return asyncio.run(check_many([item], options, progress=observer))[0]
+    return run(check_many([item], options, progress=observer))[0]
 
 
 def method_note(auth_method: str | None) -> str | None:

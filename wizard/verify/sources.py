@@ -164,8 +164,16 @@ def gcp_access_token(key: dict[str, Any], *, timeout: float = 10.0) -> Credentia
 
     session = requests.Session()
     session.trust_env = False
+
+    class _Bounded(Request):  # type: ignore[misc]
+        """google-auth asks with its own 120 s default: the check's deadline wins."""
+
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            kwargs["timeout"] = timeout
+            return super().__call__(*args, **kwargs)
+
     try:
-        creds.refresh(Request(session=session))
+        creds.refresh(_Bounded(session=session))
     except google.auth.exceptions.RefreshError as e:
         detail = str(e.args[0]) if e.args else "refused"
         raise SourceError(
@@ -174,8 +182,16 @@ def gcp_access_token(key: dict[str, Any], *, timeout: float = 10.0) -> Credentia
             "the key may be deleted or disabled; create a new one",
         ) from None
     except google.auth.exceptions.TransportError as e:
+        if "timed out" in str(e).lower() or "timeout" in type(e.__cause__).__name__.lower():
+            raise SourceError(
+                Verdict.TIMEOUT,
+                f"{key.get('token_uri')} did not answer within {timeout:g} s",
+                "the key's token_uri is slow or unreachable; retry or raise --timeout",
+            ) from None
         raise SourceError(
-            Verdict.UNREACHABLE, f"cannot reach {key.get('token_uri')}: {type(e).__name__}"
+            Verdict.UNREACHABLE,
+            f"cannot reach {key.get('token_uri')} to exchange the key for a token",
+            "check the network, and that the key's token_uri is Google's",
         ) from None
     return Credential(
         "oauth2accesstoken",

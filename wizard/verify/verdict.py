@@ -87,6 +87,22 @@ class CheckResult:
     warnings: list[str] = field(default_factory=list)
     # Registry-specific facts worth showing: token scopes, rate limits, expiry.
     facts: dict[str, Any] = field(default_factory=dict)
+    # Values never to show (the credential, tokens a realm issued): `scrub` hides them in
+    # everything above before a front end sees the result.
+    sensitive: set[str] = field(default_factory=set, repr=False, compare=False)
+
+    def scrub(self) -> None:
+        """Hide every sensitive value in the texts a front end shows (a server that echoes
+        the credential in an error body must not get it printed)."""
+        from wizard.model.redact import redact
+
+        values = [v for v in self.sensitive if len(v) >= 4]
+        if not values:
+            return
+        self.detail, self.hint = redact(self.detail, values), redact(self.hint, values)
+        self.warnings = [redact(w, values) for w in self.warnings]
+        for step in self.steps:
+            step.detail = redact(step.detail, values)
 
     @property
     def ok(self) -> bool:

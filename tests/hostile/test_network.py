@@ -1,0 +1,195 @@
+"""The hostile network suite: a loopback "evil registry" (evil_registry.py) that
+redirects to internal addresses, downgrades, drips bytes, never answers, plays captive
+portal or echoes credentials. Every hop passes one guard; one deadline bounds the whole
+check and the process exits when it has printed; nothing the user typed is printed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.loopback import LoopbackServer, Stall
+from tests.hostile import evil_registry as evil
+
+TOKEN = "CANARYtoken0123456789"
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., LoopbackServer]]:
+    started: list[LoopbackServer] = []
+
+    def make(handler: Any, **options: Any) -> LoopbackServer:
+        server = LoopbackServer(handler, **options)
+        started.append(server)
+        return server.start()
+
+    yield make
+    for server in reversed(started):
+        server.stop()
+
+
+def check(
+    *args: str, stdin: str = TOKEN, timeout: float = 30
+) -> tuple[subprocess.CompletedProcess[str], float]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BASETEN_"))}
+    start = time.monotonic()
+    r = subprocess.run(
+        [sys.executable, "-m", "wizard", "check", "--format", "json", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**env, "NO_COLOR": "1"},
+        timeout=timeout,
+    )
+    return r, time.monotonic() - start
+
+
+def verdict(r: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    assert "Traceback" not in r.stderr, r.stderr
+    assert TOKEN not in r.stdout + r.stderr
+    return json.loads(r.stdout)
+
+
+def with_login(server: LoopbackServer, *more: str) -> tuple[str, ...]:
+    return ("--image", f"{server.host}/team/app:1", "--username", "u", "--password-stdin", *more)
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://169.254.169.254/latest/meta-data/",  # cloud metadata
+        "http://100.100.100.200/latest/meta-data/",  # Alibaba's, in the shared 100.64/10
+        "http://192.0.0.170/",  # IETF protocol assignments
+        "http://[::ffff:169.254.169.254]/",  # the same, IPv4-mapped
+        "http://10.0.0.1/v2/",
+    ],
+)
+def test_a_ping_redirect_to_an_internal_address_is_refused(
+    serve: Callable[..., LoopbackServer], target: str
+) -> None:
+    srv = serve(evil.redirect_ping_to(target))
+    r, took = check(*with_login(srv, "--timeout", "5"))
+    result = verdict(r)
+    assert result["verdict"] == "error"
+    assert "redirect was refused" in result["detail"] and "--allow-realm" in result["detail"]
+    assert took < 5
+
+
+def test_a_realm_that_redirects_to_metadata_never_gets_the_credential(
+    serve: Callable[..., LoopbackServer],
+) -> None:
+    realm = serve(evil.bearer_realm("placeholder"))
+    srv = serve(evil.bearer_realm(f"{realm.url}/token"))
+    r, _ = check(*with_login(srv, "--allow-realm", realm.host, "--timeout", "5"))
+    result = verdict(r)
+    assert result["verdict"] == "error"
+    assert "169.254.169.254" in result["detail"] and "refused" in result["detail"]
+
+
+def test_a_redirect_never_carries_the_login_to_another_port(
+    serve: Callable[..., LoopbackServer],
+) -> None:
+    other = serve(lambda m, p, h, b: evil._manifest_ok())
+    srv = serve(evil.basic_then(lambda m, p, h: evil.Response(307, {"Location": f"{other.url}/x"})))
+    r, _ = check(*with_login(srv, "--allow-realm", other.host, "--timeout", "5"))
+    assert verdict(r)["verdict"] == "ok"
+    assert other.requests and all(q.header("Authorization") is None for q in other.requests)
+
+
+def test_a_downgrade_to_plain_http_never_carries_the_login() -> None:
+    """An https registry that redirects to http on the same host and port: the guard
+    refuses plain http for a registry not allowed it, and send() would not attach the
+    Authorization header to another scheme either."""
+    import asyncio
+
+    import httpx
+
+    from wizard.verify import http
+
+    sent: list[httpx.Request] = []
+
+    def transport(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        if request.url.scheme == "https":
+            return httpx.Response(302, headers={"Location": "http://registry.example:443/v2/"})
+        return httpx.Response(200)
+
+    async def go() -> None:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(transport)) as client:
+            await http.send(client, "GET", "https://registry.example/v2/", auth_header="Basic eA==")
+
+    asyncio.run(go())
+    assert sent[0].headers.get("Authorization") == "Basic eA=="
+    assert "Authorization" not in sent[1].headers
+
+    endpoint = http.Endpoint("registry.example", "https://registry.example", False)
+    refusal = asyncio.run(
+        http.hop_refusal("http://registry.example:443/v2/", endpoint, frozenset())
+    )
+    assert refusal and "plain http" in refusal
+
+
+def test_a_captive_portal_is_not_a_pull(serve: Callable[..., LoopbackServer]) -> None:
+    srv = serve(evil.captive_portal)
+    r, _ = check("--image", f"{srv.host}/team/app:1", stdin="")
+    result = verdict(r)
+    assert result["verdict"] != "ok" and r.returncode != 0
+
+
+def test_echoed_credentials_are_never_printed(serve: Callable[..., LoopbackServer]) -> None:
+    srv = serve(evil.echo_credentials)
+    r, _ = check(*with_login(srv))
+    result = verdict(r)  # asserts the token is nowhere in the output
+    assert result["verdict"] in ("no_access", "bad_credentials")
+    assert "<secret value" in json.dumps(result)
+
+
+def test_a_dripping_server_is_cut_off_at_the_deadline(serve: Callable[..., LoopbackServer]) -> None:
+    srv = serve(evil.basic_then(lambda m, p, h: evil.drip(m, p, h, b"")))
+    r, took = check(*with_login(srv, "--timeout", "2"))
+    assert verdict(r)["verdict"] == "timeout"
+    assert took < 6
+
+
+def test_a_token_uri_that_never_answers_is_bounded_and_the_process_exits(
+    serve: Callable[..., LoopbackServer], tmp_path: Path
+) -> None:
+    from tests.e2e.test_check_cli import _service_account_key
+
+    silent = serve(lambda m, p, h, b: Stall(120))
+    key = tmp_path / "key.json"
+    key.write_text(json.dumps(_service_account_key(f"{silent.url}/token")))
+    r, took = check(
+        "--image", "us-docker.pkg.dev/p/r/a:1", "--key-file", str(key), "--timeout", "2", stdin=""
+    )
+    assert verdict(r)["verdict"] == "timeout"
+    assert took < 8  # interpreter start, key load and exit included
+
+
+def test_negotiate_plus_basic_is_answered_with_basic(serve: Callable[..., LoopbackServer]) -> None:
+    srv = serve(evil.negotiate_and_basic)
+    r, _ = check(*with_login(srv))
+    assert verdict(r)["verdict"] == "ok"
+
+
+def test_an_expired_token_says_expired(serve: Callable[..., LoopbackServer]) -> None:
+    srv = serve(evil.expired_token)
+    r, _ = check(*with_login(srv))
+    assert verdict(r)["verdict"] == "expired"
+
+
+def test_a_body_that_does_not_match_its_digest_is_not_ok(
+    serve: Callable[..., LoopbackServer],
+) -> None:
+    srv = serve(evil.wrong_digest)
+    r, _ = check("--image", f"{srv.host}/team/app@{evil.DIGEST}", stdin="")
+    result = verdict(r)
+    assert result["verdict"] == "error" and "hashes to" in result["detail"]
