@@ -82,7 +82,7 @@ def parse_challenge(header: str | None) -> Challenge | None:
 
 
 def is_loopback_host(host: str) -> bool:
-    h = host.strip("[]").lower()
+    h = host.strip("[]").lower().rstrip(".")
     if h == "localhost" or h.endswith(".localhost"):
         return True
     try:
@@ -103,7 +103,16 @@ def is_internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
             embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
         if embedded is not None and is_internal(embedded):
             return True
+    if any(address in net for net in _ALSO_INTERNAL if net.version == address.version):
+        return True
     return not address.is_global or address.is_multicast or address.is_unspecified
+
+
+# Ranges some Python versions still count as global: all of 192.0.0.0/24 (IETF protocol
+# assignments), the retired 6to4 relay anycast, and IPv6 site-local.
+_ALSO_INTERNAL = tuple(
+    ipaddress.ip_network(n) for n in ("192.0.0.0/24", "192.88.99.0/24", "fec0::/10")
+)
 
 
 async def _addresses(
