@@ -123,7 +123,6 @@ _SETUP_HOOK = (
 )
 
 
-@pytest.mark.xfail(reason=_SETUP_HOOK)
 @pytest.mark.parametrize("image", UNREACHABLE)
 def test_unreachable_registry_setup(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], image: str
@@ -133,7 +132,6 @@ def test_unreachable_registry_setup(
     assert expected.message in said
 
 
-@pytest.mark.xfail(reason=_SETUP_HOOK + "; and auth.build_target declares a secret for ECR Public")
 @pytest.mark.parametrize(("image", "secret"), PUBLIC)
 def test_public_image_setup(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], image: str, secret: str

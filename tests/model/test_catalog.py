@@ -42,10 +42,6 @@ def test_assume_role_says_what_it_needs_before_it_is_picked() -> None:
     assert "not enabled" in method.why
 
 
-@pytest.mark.xfail(
-    reason="wizard/model/auth.py build_target declares DOCKER_REGISTRY_<host> for every "
-    "method without auth_method; an anonymous method needs `secrets=()` there"
-)
 def test_anonymous_target_has_no_docker_auth_and_no_secret() -> None:
     reg = catalog.REGISTRIES["ecr-public"]
     ref = parse_image(reg.example_image)

@@ -253,10 +253,6 @@ def test_sarif_stays_within_githubs_upload_limits(noisy_tree: Path) -> None:
             assert physical["region"]["startLine"] >= 1
 
 
-OUTPUT_PY = "wizard/doctor/output.py (doctor's owner): see the report of the CI/pre-commit issue"
-
-
-@pytest.mark.xfail(strict=True, reason=f"no partialFingerprints yet; {OUTPUT_PY}")
 def test_every_result_has_a_fingerprint_that_survives_edits_above_it(noisy_tree: Path) -> None:
     """Alerts stay the same alerts across runs: a comment added at the top of a file
     moves every line, but each finding keeps its fingerprint (code scanning reads
@@ -277,7 +273,6 @@ def test_every_result_has_a_fingerprint_that_survives_edits_above_it(noisy_tree:
     assert after == before
 
 
-@pytest.mark.xfail(strict=True, reason=f"no cap on results yet; {OUTPUT_PY}")
 def test_a_huge_report_is_capped_at_githubs_result_limit_errors_first() -> None:
     """A monorepo with more findings than code scanning takes in one run: the SARIF
     keeps 25,000 results, errors before warnings, and says what it left out."""

@@ -229,6 +229,15 @@ def cross_checks(method: MethodSpec, values: dict[str, str], info: RegistryInfo)
     return warnings
 
 
+def image_warnings(method: MethodSpec, ref: ImageRef) -> list[str]:
+    """The rulebook's findings about the image itself (a registry Baseten cannot reach, an
+    image anyone may pull), as doctor reports them."""
+    return [
+        f"{f.message} ({f.fix})"
+        for f in rules.image_findings(ref, has_credential=not method.anonymous)
+    ]
+
+
 _SHAPES = ("base-image-not-mapping", "docker-auth-not-mapping", "secrets-not-mapping")
 
 
@@ -277,7 +286,7 @@ def plan_setup(req: SetupRequest) -> SetupPlan:
     reg = resolve_registry(req, info, ref)
     method = resolve_method(req, doc, reg, ref)
     values = resolve_values(req, doc, method, ref, info)
-    warnings = cross_checks(method, values, info)
+    warnings = cross_checks(method, values, info) + image_warnings(method, ref)
     target = build_target(reg, method, image, ref, values)
     edit = _with_renames(doc, target, ref)
     warnings.extend(_result_findings(doc, edit))

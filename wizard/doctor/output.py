@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard.doctor.report import DoctorReport
-from wizard.model.findings import EDIT_KINDS, Severity
+from wizard.model.findings import EDIT_KINDS, Finding, Severity
 from wizard.model.rules import RULES
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -77,7 +77,9 @@ def to_sarif(report: DoctorReport, cwd: Path | None = None) -> dict[str, Any]:
             }
         )
     results = []
+    seen: dict[str, int] = {}
     for f in report.files:
+        artifact = _artifact(f.path, base)
         for d in f.findings:
             region: dict[str, int] = {"startLine": d.line or 1}
             if d.column:
@@ -88,18 +90,25 @@ def to_sarif(report: DoctorReport, cwd: Path | None = None) -> dict[str, Any]:
                     "ruleId": d.rule,
                     "ruleIndex": index[d.rule],
                     "level": _LEVEL[d.severity],
-                    "message": {"text": f"{d.message}. Fix: {fix}"},
+                    "message": {"text": _cap(f"{d.message}. Fix: {fix}")},
                     "locations": [
-                        {
-                            "physicalLocation": {
-                                "artifactLocation": _artifact(f.path, base),
-                                "region": region,
-                            }
-                        }
+                        {"physicalLocation": {"artifactLocation": artifact, "region": region}}
                     ],
+                    "partialFingerprints": {
+                        "primaryLocationLineHash": _fingerprint(artifact["uri"], d, seen)
+                    },
                     "properties": {"fixable": d.fixable, "fix": d.fix},
                 }
             )
+    notes = list(report.notes)
+    if len(results) > MAX_RESULTS:
+        order = {"error": 0, "warning": 1, "note": 2}
+        results.sort(key=lambda r: order[r["level"]])  # stable: file order within a level
+        notes.append(
+            f"{len(results) - MAX_RESULTS:,} of {len(results):,} results left out: GitHub "
+            f"code scanning takes {MAX_RESULTS:,} per run (errors were kept first)"
+        )
+        results = results[:MAX_RESULTS]
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -117,7 +126,7 @@ def to_sarif(report: DoctorReport, cwd: Path | None = None) -> dict[str, Any]:
                     {
                         "executionSuccessful": True,
                         "toolExecutionNotifications": [
-                            {"level": "note", "message": {"text": n}} for n in report.notes
+                            {"level": "note", "message": {"text": n}} for n in notes
                         ],
                     }
                 ],
@@ -127,6 +136,27 @@ def to_sarif(report: DoctorReport, cwd: Path | None = None) -> dict[str, Any]:
             }
         ],
     }
+
+
+# GitHub code scanning's limits on an uploaded run.
+MAX_RESULTS = 25_000
+MAX_MESSAGE = 1_000
+
+
+def _cap(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
+def _fingerprint(uri: str, d: Finding, seen: dict[str, int]) -> str:
+    """The same alert across runs: the file, the rule and the config keys it is about, not
+    the line (a comment added above moves every line). Repeats are numbered, as GitHub
+    numbers its own `hash:n`."""
+    import hashlib
+
+    what = ".".join(d.path) if d.path else d.message
+    digest = hashlib.sha256(f"{uri}\0{d.rule}\0{what}".encode()).hexdigest()[:32]
+    seen[digest] = seen.get(digest, 0) + 1
+    return f"{digest}:{seen[digest]}"
 
 
 _PAINT = {Severity.ERROR: "31;1", Severity.WARNING: "33", Severity.INFO: "36"}

@@ -11,7 +11,9 @@ def next_steps(plan: SetupPlan) -> list[str]:
     image = plan.image
     guide = f"registry-wizard guide --image {image} --method {method.id}"
     steps: list[str] = []
-    if method.is_token:
+    if method.anonymous:
+        steps.append(f"Nothing to store: {reg.label} serves {image} to anyone.")
+    elif method.is_token:
         name = plan.target.secrets[0]
         user_flag = "" if reg.fixed_username else " --username <user>"
         steps.append(
@@ -25,8 +27,9 @@ def next_steps(plan: SetupPlan) -> list[str]:
                 f"{reg.recommended.id} for anything that must keep deploying."
             )
         steps.append(
-            f"Prove it pulls: printf '%s' \"$VALUE\" | registry-wizard check --image {image} "
-            "--secret-stdin"
+            f"Prove it pulls: pipe the token into `registry-wizard check --image {image}"
+            + ("" if reg.fixed_username else " --username <user>")
+            + " --password-stdin`"
         )
     elif not method.keyless:
         names = " and ".join(plan.target.secrets)

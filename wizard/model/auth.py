@@ -39,13 +39,13 @@ def build_target(
     reg: RegistrySpec, method: MethodSpec, image: str, ref: ImageRef, values: dict[str, str]
 ) -> AuthTarget:
     """`values` holds every field of `method`, already validated, by field id."""
-    if method.auth_method is None:
+    if method.auth_method is None:  # a token, or nothing at all (anonymous pulls)
         return AuthTarget(
             image=image,
             docker_auth=None,
             docker_auth_soft={},
             remove_keys=(),
-            secrets=(registry_secret_name(ref),),
+            secrets=() if method.anonymous else (registry_secret_name(ref),),
         )
     auth: dict[str, str] = {"auth_method": method.auth_method.value, "registry": ref.registry}
     soft: dict[str, str] = {}

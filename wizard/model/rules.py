@@ -324,9 +324,10 @@ def role_account_finding(role_arn: str, info: Any, path: tuple[str, ...] = ()) -
         "role-other-account",
         path,
         f"the role is in account {account} but the repository in {info.account}: the "
-        "repository policy must grant that account pull access",
-        f"add a repository policy in {info.account} allowing the role ecr:BatchGetImage and "
-        "ecr:GetDownloadUrlForLayer (`registry-wizard guide` shows it)",
+        f"repository's policy must grant the role {role_arn.strip()} pull access",
+        f"add a repository policy in {info.account} allowing that role ecr:BatchGetImage, "
+        "ecr:GetDownloadUrlForLayer and ecr:BatchCheckLayerAvailability "
+        "(`registry-wizard guide` shows it)",
     )
 
 
@@ -579,6 +580,8 @@ def _method_fix(ref: ImageRef | None) -> str:
         return "use AWS_OIDC, AWS_ASSUME_ROLE, AWS_IAM, GCP_OIDC or GCP_SERVICE_ACCOUNT_JSON"
     reg = REGISTRIES[detect_registry(ref).kind.value]
     methods = [m.auth_method.value for m in reg.methods if m.auth_method is not None]
+    if all(m.anonymous for m in reg.methods):
+        return f"{reg.label} pulls anonymously: remove docker_auth; no secret is needed"
     if not methods:
         return (
             f"{reg.label} takes an access token: remove docker_auth and declare "
