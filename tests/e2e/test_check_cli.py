@@ -304,9 +304,11 @@ def test_gar_service_account_key_is_exchanged_and_pulls(
     key.write_text(json.dumps(_service_account_key(f"{idp.url}/token")))
     reg = registry_factory("htpasswd", users={"oauth2accesstoken": "ya29.loopback-token"})
     push_image(reg, "my-project/repo/app", "1.0", "index")
-    r = run_check(
-        "--image", GAR_IMAGE, "--key-file", str(key), env=endpoints({"us-docker.pkg.dev": reg})
-    )
+    env = endpoints({"us-docker.pkg.dev": reg})
+    # The key's signed assertion goes only to Google's token endpoint, or a trusted host.
+    refused = run_check("--image", GAR_IMAGE, "--key-file", str(key), env=env)
+    assert refused.returncode == 1 and "--allow-realm" in refused.stdout and not seen
+    r = run_check("--image", GAR_IMAGE, "--key-file", str(key), "--allow-realm", idp.host, env=env)
     assert r.returncode == 0, r.stdout + r.stderr
     assert seen and seen[0]["iss"] == "puller@my-project.iam.gserviceaccount.com"
 

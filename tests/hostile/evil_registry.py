@@ -104,4 +104,22 @@ def wrong_digest(method: str, path: str, headers: HTTPMessage, body: bytes) -> R
     """A manifest whose body does not hash to the digest it claims (asked by digest)."""
     if path == "/v2/":
         return Response(200, {})
-    return Response(200, {"Content-Type": OCI, "Docker-Content-Digest": DIGEST}, b"{}")
+    return Response(200, {"Content-Type": OCI, "Docker-Content-Digest": DIGEST}, MANIFEST)
+
+
+def html_as_manifest(method: str, path: str, headers: HTTPMessage, body: bytes) -> Reply:
+    """A portal that learned to send a manifest's Content-Type."""
+    if path == "/v2/":
+        return Response(200, {})
+    page = b"<html>Please log in</html>"
+    digest = "sha256:" + hashlib.sha256(page).hexdigest()
+    return Response(200, {"Content-Type": OCI, "Docker-Content-Digest": digest}, page)
+
+
+def huge_manifest(method: str, path: str, headers: HTTPMessage, body: bytes) -> Reply:
+    """A 'manifest' of 64 MB: never read whole."""
+    if path == "/v2/":
+        return Response(200, {})
+    return Response(
+        200, {"Content-Type": OCI}, b'{"schemaVersion": 2, "x": "' + b"a" * (64 << 20) + b'"}'
+    )

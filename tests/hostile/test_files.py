@@ -188,3 +188,35 @@ def test_a_full_disk_leaves_the_file_and_no_debris(tmp_path: Path) -> None:
         assert sorted(p.name for p in disk.iterdir()) == ["config.yaml", "filler"]
     finally:
         subprocess.run(["umount", str(disk)], check=False)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another owner needs root")
+def test_setuid_and_setgid_bits_survive_a_change_of_owner(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("model_name: m\n")
+    os.chown(config, 1234, 5678)
+    config.chmod(0o6640)
+    assert main(["setup", "--config", str(config), *SETUP[1:]]) == 0
+    assert stat.S_IMODE(os.stat(config).st_mode) == 0o6640
+
+
+def test_doctor_on_a_named_special_file_is_a_usage_error(tmp_path: Path) -> None:
+    fifo = tmp_path / "config.yaml"
+    os.mkfifo(fifo)
+    for args in ([str(fifo)], [str(fifo), "--fix", "--yes"]):
+        r = _run("doctor", *args)
+        assert r.returncode == 2, r
+        assert "named pipe" in r.stderr
+
+
+_CHECK = [sys.executable, "-m", "wizard", "check", "--image", "127.0.0.1:9/a:1"]
+
+
+def test_stdin_past_any_token_size_is_refused(tmp_path: Path) -> None:
+    r = subprocess.run(
+        [*_CHECK, "--username", "u", "--password-stdin"],
+        input=b"x" * (1 << 20),
+        capture_output=True,
+        timeout=20,
+    )
+    assert r.returncode == 2 and b"KB" in r.stderr

@@ -167,11 +167,60 @@ def test_a_token_uri_that_never_answers_is_bounded_and_the_process_exits(
     silent = serve(lambda m, p, h, b: Stall(120))
     key = tmp_path / "key.json"
     key.write_text(json.dumps(_service_account_key(f"{silent.url}/token")))
-    r, took = check(
-        "--image", "us-docker.pkg.dev/p/r/a:1", "--key-file", str(key), "--timeout", "2", stdin=""
-    )
+    image = ("--image", "us-docker.pkg.dev/p/r/a:1", "--key-file", str(key))
+    r, took = check(*image, "--timeout", "2", "--allow-realm", silent.host, stdin="")
     assert verdict(r)["verdict"] == "timeout"
     assert took < 8  # interpreter start, key load and exit included
+
+
+@pytest.mark.parametrize(
+    "token_uri",
+    [
+        "http://169.254.169.254/token",
+        "https://169.254.169.254/token",
+        "http://oauth2.googleapis.com/token",  # Google's, but in clear
+        "https://oauth2.googleapis.com.evil.example/token",
+        "https://127.0.0.1:9/token",
+    ],
+)
+def test_a_key_never_sends_its_assertion_anywhere_but_google(
+    tmp_path: Path, token_uri: str
+) -> None:
+    """The signed assertion in a token request can be exchanged for an access token by
+    whoever receives it: a key file edited to point elsewhere is refused before sending."""
+    from tests.e2e.test_check_cli import _service_account_key
+
+    key = tmp_path / "key.json"
+    key.write_text(json.dumps(_service_account_key(token_uri)))
+    r, took = check("--image", "us-docker.pkg.dev/p/r/a:1", "--key-file", str(key), stdin="")
+    result = verdict(r)
+    assert result["verdict"] == "error" and "token_uri" in result["detail"]
+    assert took < 8
+
+
+def test_a_token_endpoint_that_echoes_the_assertion_is_not_printed(
+    serve: Callable[..., LoopbackServer], tmp_path: Path
+) -> None:
+    from tests.e2e.loopback import Response
+    from tests.e2e.test_check_cli import _service_account_key
+
+    def echo(method: str, path: str, headers: Any, body: bytes) -> Response:
+        text = body.decode()
+        return Response(
+            400,
+            {"Content-Type": "application/json"},
+            json.dumps({"error": "invalid_grant", "error_description": f"bad {text}"}).encode(),
+        )
+
+    idp = serve(echo)
+    key = tmp_path / "key.json"
+    key.write_text(json.dumps(_service_account_key(f"{idp.url}/token")))
+    r, _ = check(
+        "--image", "us-docker.pkg.dev/p/r/a:1", "--key-file", str(key),
+        "--allow-realm", idp.host, stdin="",
+    )  # fmt: skip
+    assert "eyJ" not in r.stdout + r.stderr
+    assert verdict(r)["verdict"] == "bad_credentials"
 
 
 def test_negotiate_plus_basic_is_answered_with_basic(serve: Callable[..., LoopbackServer]) -> None:
@@ -193,3 +242,14 @@ def test_a_body_that_does_not_match_its_digest_is_not_ok(
     r, _ = check("--image", f"{srv.host}/team/app@{evil.DIGEST}", stdin="")
     result = verdict(r)
     assert result["verdict"] == "error" and "hashes to" in result["detail"]
+
+
+@pytest.mark.parametrize("behaviour", [evil.html_as_manifest, evil.huge_manifest])
+def test_a_200_that_is_no_manifest_is_not_ok(
+    serve: Callable[..., LoopbackServer], behaviour: Any
+) -> None:
+    srv = serve(behaviour)
+    r, took = check("--image", f"{srv.host}/team/app:1", "--timeout", "10", stdin="")
+    result = verdict(r)
+    assert result["verdict"] == "error", result
+    assert took < 10

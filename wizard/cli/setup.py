@@ -98,6 +98,13 @@ def _run_setup(args: argparse.Namespace) -> int:
     else:
         config = config_path(args.config)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    from wizard.model import rules
+
+    refused = rules.check_facts(facts_from(args))  # before any question or file is read
+    if refused:
+        for problem in refused:
+            report.error(problem.message)
+        return EXIT_ERROR
     if args.plain:
         return _run_flow(args, config, interactive)
     flow = Flow(config, presets=_flow_presets(args), aws_profile=args.aws_profile)

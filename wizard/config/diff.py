@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from wizard.model.redact import marker, redact
 
 if TYPE_CHECKING:
-    from wizard.config.document import ConfigDocument
+    from wizard.config.document import ConfigDocument, Node
 
 
 def _lines(text: str) -> list[str]:
@@ -43,23 +43,43 @@ def secret_values(doc: ConfigDocument) -> list[str]:
 
 def _hide_secret_values(doc: ConfigDocument) -> str:
     """The document's text with each non-null value under `secrets:` replaced, as written
-    (quoted, escaped, folded, a whole map), by a marker of its parsed length."""
-    node = doc.node_at("secrets")
-    if node is None or node.kind != "map":
-        return doc.text
+    (quoted, escaped, folded, a whole map), by a marker of its parsed length; and any other
+    scalar in `base_image` or `secrets` (a key, a docker_auth field) that looks like a
+    credential typed in the wrong place."""
+    from wizard.model.rules import looks_like_credential
+
     text = doc.text
-    secrets = doc.section("secrets")
-    parsed = secrets if isinstance(secrets, dict) else {}
-    spans = []
-    for key, value in node.items:
-        if value.is_null:
-            continue
-        shown = str(parsed.get(key.value, "")) if key.value is not None else ""
-        end = value.end
-        while end > value.start and text[end - 1] in "\r\n":
+    spans: list[tuple[int, int, str]] = []
+
+    def hide(node: Node, shown: str) -> None:
+        end = node.end
+        while end > node.start and text[end - 1] in "\r\n":
             end -= 1  # a block scalar's span ends with its newline: keep the line break
-        spans.append((value.start, end, marker(shown or text[value.start : end])))
-    for start, end, new in sorted(spans, reverse=True):
+        spans.append((node.start, end, marker(shown or text[node.start : end])))
+
+    def walk(node: Node) -> None:
+        if node.kind == "scalar":
+            if node.value and looks_like_credential(node.value, strong=True):
+                hide(node, node.value)
+            return
+        for k, v in node.items:
+            walk(k)
+            walk(v)
+        for c in node.children:
+            walk(c)
+
+    secrets_node = doc.node_at("secrets")
+    if secrets_node is not None and secrets_node.kind == "map":
+        secrets = doc.section("secrets")
+        parsed = secrets if isinstance(secrets, dict) else {}
+        for key, value in secrets_node.items:
+            walk(key)
+            if not value.is_null:
+                hide(value, str(parsed.get(key.value, "")) if key.value is not None else "")
+    base = doc.node_at("base_image")
+    if base is not None:
+        walk(base)
+    for start, end, new in sorted(set(spans), reverse=True):
         text = text[:start] + new + text[end:]
     return text
 

@@ -252,7 +252,13 @@ def _check_duplicates(path: Path, node: Node) -> None:
     if node.kind == "map":
         seen: dict[object, int] = {}
         for k, v in node.items:
-            key = k.to_python() if k.kind == "scalar" else id(k)
+            if k.kind != "scalar":
+                raise ConfigError(
+                    path,
+                    "a key is a list or a mapping; truss needs text keys: write it as text",
+                    k.start_line + 1,
+                )
+            key = k.to_python()
             if key in seen:
                 raise ConfigError(
                     path,

@@ -69,10 +69,10 @@ def read_regular(path: Path | str, *, limit: int = MAX_BYTES, what: str = "") ->
 
 
 def _too_big(size: int, limit: int) -> str:
-    return (
-        f"is {size / 1024 / 1024:.1f} MB; a Truss config is a few kilobytes (the limit is "
-        f"{limit // 1024 // 1024} MB): is this the right file?"
-    )
+    def amount(n: int) -> str:
+        return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
+
+    return f"is {amount(size)}, over the {amount(limit)} limit: is this the right file?"
 
 
 _BOMS = (
@@ -107,7 +107,37 @@ def decode(path: Path | str, raw: bytes) -> str:
                 "none: remove it",
                 line,
             )
+    check_depth(path, text)
     return text
+
+
+MAX_DEPTH = 200
+
+
+def check_depth(path: Path | str, text: str) -> None:
+    """Refuse YAML nested deeper than any config (flow brackets, or block indentation):
+    parsers recurse, and a deep enough file crashes them."""
+    depth = deepest = 0
+    quote = ""
+    for ch in text:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth = max(depth - 1, 0)
+        elif ch == "\n":
+            quote = ""  # a stray quote does not span lines for this count
+    indent = max((len(ln) - len(ln.lstrip(" ")) for ln in text.splitlines()), default=0)
+    if deepest > MAX_DEPTH or indent > MAX_DEPTH * 4:
+        raise ConfigError(
+            path,
+            f"is nested over {MAX_DEPTH} levels deep; a Truss config is not: is this the "
+            "right file?",
+        )
 
 
 def _is_control(ch: str) -> bool:

@@ -76,10 +76,10 @@ def write_config(doc: ConfigDocument, new_text: str) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, mode)
         if st is not None and (st.st_uid, st.st_gid) != _owner(tmp):
             with contextlib.suppress(PermissionError):  # only root may give files away
                 os.chown(tmp, st.st_uid, st.st_gid)
+        os.chmod(tmp, mode)  # after chown, which clears setuid/setgid
         os.replace(tmp, real)
     except BaseException as e:
         with contextlib.suppress(FileNotFoundError):

@@ -57,6 +57,7 @@ def discover(paths: Sequence[Path]) -> tuple[list[Target], list[FileReport]]:
             _walk(p, found, problems, seen_dirs)
             targets.extend(Target(f, False) for f in sorted(found, key=_sort_key))
         elif os.path.lexists(p):
+            _refuse_special(p)
             targets.append(Target(p, True))
         else:
             raise DoctorUsageError(f"{p}: no such file or directory")
@@ -70,6 +71,21 @@ def discover(paths: Sequence[Path]) -> tuple[list[Target], list[FileReport]]:
         ):
             by_real[real] = t
     return list(by_real.values()), problems
+
+
+def _refuse_special(path: Path) -> None:
+    """A file named on the command line that is no regular file (a FIFO, a device, a
+    socket, or a symlink to one) is a usage error: exit 2, and it is never opened."""
+    import stat
+
+    from wizard.config.files import kind_of
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return  # a broken symlink: diagnosis says so
+    if not stat.S_ISREG(mode):
+        raise DoctorUsageError(f"{path}: is {kind_of(mode)}, not a regular file")
 
 
 def _sort_key(p: Path) -> tuple[str, ...]:

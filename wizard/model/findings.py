@@ -82,7 +82,7 @@ class Finding:
             "severity": self.severity.value,
             "line": self.line,
             "column": self.column,
-            "key": list(self.path),
+            "key": [_shown(k) for k in self.path],
             "message": self.message,
             "fix": self.fix,
             "fixable": self.fixable,
@@ -92,3 +92,11 @@ class Finding:
 
 def has_errors(findings: Iterable[Finding]) -> bool:
     return any(f.is_error for f in findings)
+
+
+def _shown(key: str) -> str:
+    """A config key as output may show it: a key that is a credential is hidden."""
+    from wizard.model.redact import marker
+    from wizard.model.rules import looks_like_credential
+
+    return marker(key) if looks_like_credential(key, strong=True) else key

@@ -17,3 +17,18 @@ def redact(text: str, values: Iterable[str]) -> str:
     for value in sorted({v for v in values if v}, key=len, reverse=True):
         text = text.replace(value, marker(value))
     return text
+
+
+def forms(value: str) -> set[str]:
+    """`value` as a server might echo it back: as is, in base64 (standard or URL-safe,
+    padded or not), in hex and percent-encoded."""
+    import base64
+    from urllib.parse import quote
+
+    if not value:
+        return set()
+    raw = value.encode("utf-8", "surrogateescape")
+    out = {value, raw.hex(), quote(value, safe="")}
+    for enc in (base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()):
+        out |= {enc, enc.rstrip("=")}
+    return {f for f in out if len(f) >= 4}

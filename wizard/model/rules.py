@@ -213,7 +213,7 @@ def check_field(field_id: str, value: object, path: tuple[str, ...] = ()) -> Fin
             f"{spec.key} is empty",
             f"give {spec.flag} (or set {spec.key}): {spec.help}",
         )
-    secret = looks_like_credential(value)
+    secret = looks_like_credential(value, strong=True)
     if secret and spec.declares_secret:
         return finding(
             spec.rule,
@@ -390,17 +390,23 @@ def _random_looking(token: str) -> bool:
     )
 
 
-def looks_like_credential(value: object) -> bool:
+def looks_like_credential(value: object, *, strong: bool = False) -> bool:
     """Would anyone holding `value` hold a working credential? Any word of it with a
     credential's form (see `_marked`), a PEM block or service-account JSON, or, unless
-    the value reads as a placeholder, a long random-looking word."""
+    the value reads as a placeholder, a long random-looking word. `strong`: the first
+    two only, for values that are names or references (a long image reference or secret
+    name is not a secret)."""
     texts = _texts(value)
     words = [w for s in texts for w in s.split() if w]
-    if any(_marked(w) for w in words):
+    words += [p for w in words for p in re.split(r"[:=,;]", w) if p and p != w]
+    # A name may share a prefix with a token (hf_token): as a name only a token-long word
+    # counts (the shortest, an AWS key ID, is 20 characters).
+    marked = [w for w in words if len(w) >= 20] if strong else words
+    if any(_marked(w) for w in marked):
         return True
     if any(_PEM.search(s) or '"private_key"' in s or "service_account" in s for s in texts):
         return True
-    if isinstance(value, str) and is_placeholder(value):
+    if strong or (isinstance(value, str) and is_placeholder(value)):
         return False
     return any(_random_looking(w) for w in words)
 
@@ -428,6 +434,17 @@ def _check_secret_values(secrets: Mapping[str, Any]) -> list[Finding]:
     note). Each is set to null with certainty, as `setup` does."""
     out = []
     for name, value in secrets.items():
+        if isinstance(name, str) and looks_like_credential(name, strong=True):
+            out.append(
+                finding(
+                    "secret-name-invalid",
+                    ("secrets", name),
+                    f"a secret is named {marker(name)}, which looks like a credential itself",
+                    "name the secret (e.g. hf_access_token) and put the value in Baseten; "
+                    "rotate this one, since it is in the file",
+                )
+            )
+            continue
         if value is None:
             continue
         path = ("secrets", str(name))
@@ -541,7 +558,16 @@ def check(config: Mapping[str, Any]) -> list[Finding]:
         )
     ref: ImageRef | None = None
     image = base_image.get("image")
-    if not isinstance(image, str) or not image:
+    if image is not None and not isinstance(image, str):
+        out.append(
+            _err(
+                "image-invalid",
+                ("base_image", "image"),
+                f"base_image.image is {image!r}, not an image reference",
+                "write the reference as text, e.g. image: ghcr.io/acme/app:1.0",
+            )
+        )
+    elif not isinstance(image, str) or not image:
         if base_image.get("docker_auth") is not None:
             out.append(
                 _err(
@@ -785,7 +811,7 @@ def _check_declared(
     for key, name in auth_secret_names(auth, method):
         if name in secrets:
             continue
-        if looks_like_credential(name):  # its own field's rule says so; never declare it
+        if looks_like_credential(name, strong=True):  # its field's rule says so; not declared
             continue
         out.append(
             _err(

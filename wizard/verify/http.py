@@ -223,6 +223,29 @@ async def hop_refusal(
     return None
 
 
+# Where a service-account key may send its signed assertion (google-auth's token_uri).
+GOOGLE_TOKEN_HOSTS = ("oauth2.googleapis.com", "accounts.google.com", "www.googleapis.com")
+
+
+async def token_uri_refusal(uri: str, allowed: frozenset[str], timeout: float = 10.0) -> str | None:
+    """Why a key file's `token_uri` must not get the key's signed assertion (which anyone
+    can exchange for an access token): Google's token endpoint over https, or a host the
+    user allowed with --allow-realm; nothing else, and never an internal address."""
+    parts = urlsplit(uri)
+    hp = host_port(uri) if parts.hostname else ""
+    if hp in allowed or (parts.hostname or "") in allowed:
+        return None
+    if parts.scheme != "https" or (parts.hostname or "").lower() not in GOOGLE_TOKEN_HOSTS:
+        return (
+            f"the key's token_uri {uri!r} is not Google's token endpoint "
+            "(https://oauth2.googleapis.com/token); the key's signed assertion is only sent "
+            f"there, or to a host you trust with --allow-realm {hp or 'HOST:PORT'}"
+        )
+    if await is_private_host(parts.hostname or "", timeout):
+        return f"the key's token_uri {uri} resolves to an internal address"
+    return None
+
+
 async def realm_refusal(
     realm: str, endpoint: Endpoint, allowed: frozenset[str], timeout: float = 10.0
 ) -> str | None:
@@ -263,7 +286,10 @@ async def send(
         request_headers = dict(hdrs)
         if auth_header and (urlsplit(url).scheme, host_port(url)) == first:
             request_headers["Authorization"] = auth_header
-        response = await client.request(method, url, headers=request_headers)
+        response = await client.send(
+            client.build_request(method, url, headers=request_headers), stream=True
+        )
+        await _read_capped(response)
         if response.status_code in (301, 302, 303, 307, 308) and "location" in response.headers:
             await response.aclose()
             url = str(response.url.join(response.headers["location"]))
@@ -274,6 +300,48 @@ async def send(
             continue
         return response
     raise RedirectLoop(url)
+
+
+# A manifest, a token or an error is a few KB; a registry's answer is never read past this.
+MAX_BODY = 4 * 1024 * 1024
+
+
+async def _read_capped(response: httpx.Response) -> None:
+    """Read the body into `response`, at most MAX_BODY bytes (a server sending gigabytes
+    must not fill memory before the deadline ends it)."""
+    if hasattr(response, "_content"):  # already read (a transport that answers in memory)
+        if len(response.content) > MAX_BODY:
+            raise BodyTooLarge(f"the answer from {response.url.host} is over 4 MB")
+        return
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        async for chunk in response.aiter_raw():
+            total += len(chunk)
+            if total > MAX_BODY:
+                raise BodyTooLarge(f"the answer from {response.url.host} is over 4 MB")
+            chunks.append(chunk)
+    finally:
+        await response.aclose()
+    response._content = _decoded(response, b"".join(chunks))
+
+
+def _decoded(response: httpx.Response, raw: bytes) -> bytes:
+    """The body with its Content-Encoding undone (aiter_raw leaves it), still capped."""
+    import zlib
+
+    encoding = response.headers.get("content-encoding", "").lower()
+    if encoding in ("gzip", "deflate"):
+        d = zlib.decompressobj(zlib.MAX_WBITS | 32)
+        out = d.decompress(raw, MAX_BODY + 1)
+        if len(out) > MAX_BODY:
+            raise BodyTooLarge(f"the answer from {response.url.host} is over 4 MB unpacked")
+        return out
+    return raw
+
+
+class BodyTooLarge(Exception):
+    pass
 
 
 class RedirectLoop(Exception):
@@ -295,6 +363,8 @@ def classify_exception(exc: BaseException) -> tuple[Verdict, str]:
         return Verdict.ERROR, f"more than {MAX_REDIRECTS} redirects"
     if isinstance(exc, RedirectRefused):
         return Verdict.ERROR, f"a redirect was refused: {exc}"
+    if isinstance(exc, BodyTooLarge):
+        return Verdict.ERROR, f"{exc}: not a registry's answer"
     chain: list[BaseException] = [exc]
     while chain[-1].__cause__ or chain[-1].__context__:
         nxt = chain[-1].__cause__ or chain[-1].__context__

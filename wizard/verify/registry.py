@@ -397,6 +397,7 @@ async def _manifest(
             full = await http.send(client, "GET", url, **kw)  # type: ignore[arg-type]
             media_type = full.headers.get("content-type", "").split(";")[0].strip() or media_type
         if full.request.method == "GET":
+            _require_manifest_body(full.content, media_type)
             body_digest = "sha256:" + hashlib.sha256(full.content).hexdigest()
             if digest and digest.startswith("sha256:") and digest != body_digest:
                 raise _Stop(
@@ -477,6 +478,25 @@ _SCHEMA1 = (
     "application/vnd.docker.distribution.manifest.v1+json",
     "application/vnd.docker.distribution.manifest.v1+prettyjws",
 )
+
+
+def _require_manifest_body(body: bytes, media_type: str | None) -> None:
+    """The body of a manifest is a JSON object with a schemaVersion: an HTML page sent
+    with a manifest's Content-Type is not one."""
+    import json
+
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    if not isinstance(data, dict) or "schemaVersion" not in data:
+        raise _Stop(
+            Verdict.ERROR,
+            f"the registry's 200 for the manifest is not a manifest (a {media_type or 'typeless'} "
+            "body that is not a manifest's JSON)",
+            "something between you and the registry (a captive portal, a proxy) is "
+            "answering for it; check the network, or the registry's address",
+        )
 
 
 def _validate_manifest(ref: ImageRef, digest: str, media_type: str | None) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from wizard.model import truss
 from wizard.model.image import ImageRef, ImageRefError, RegistryKind, detect_registry, parse_image
 from wizard.model.secret import Secret
-from wizard.verify import analyze
+from wizard.verify import analyze, http
 from wizard.verify.registry import Credential, Options, TokenCache, check_image, new_client
 from wizard.verify.sources import PULL_SCOPES, SourceError
 from wizard.verify.threads import in_thread, run
@@ -99,7 +99,12 @@ def _finding_stop(result: CheckResult, findings: Sequence[analyze.Finding]) -> b
     return True
 
 
-async def _credential(item: CheckItem, result: CheckResult, timeout: float) -> Credential | None:
+async def _credential(
+    item: CheckItem,
+    result: CheckResult,
+    timeout: float,
+    allowed: frozenset[str] = frozenset(),
+) -> Credential | None:
     """The credential to try, after offline analysis. None: anonymous, or the verdict is set."""
     src, ref = item.source, item.ref
     kind = detect_registry(ref).kind
@@ -149,6 +154,11 @@ async def _credential(item: CheckItem, result: CheckResult, timeout: float) -> C
         from wizard.verify.sources import gcp_access_token, load_service_account_key
 
         key = load_service_account_key(src.key_file)
+        refusal = await http.token_uri_refusal(str(key.get("token_uri") or ""), allowed, timeout)
+        if refusal:
+            raise SourceError(
+                Verdict.ERROR, refusal, "use the key file as Google issued it, unedited"
+            )
         cred = await in_thread(gcp_access_token, key, timeout=timeout)
         result.steps.append(
             Step(
@@ -241,17 +251,18 @@ def _sensitive(item: CheckItem, result: CheckResult) -> None:
     """The credential's values, in every form an echo could take."""
     import base64
 
+    from wizard.model.redact import forms
+
     src = item.source
     for secret in (src.password, src.registry_secret):
         if secret is not None and secret.reveal():
-            result.sensitive.add(secret.reveal())
+            result.sensitive |= forms(secret.reveal())
     if src.password is not None and src.username:
-        pair = f"{src.username}:{src.password.reveal()}"
-        result.sensitive |= {pair, base64.b64encode(pair.encode("utf-8", "replace")).decode()}
+        result.sensitive |= forms(f"{src.username}:{src.password.reveal()}")
     if src.registry_secret is not None:
         try:
             pair = base64.b64decode(src.registry_secret.reveal(), validate=False).decode()
-            result.sensitive |= {pair, pair.partition(":")[2]}
+            result.sensitive |= forms(pair) | forms(pair.partition(":")[2])
         except ValueError:
             pass
 
@@ -266,9 +277,12 @@ async def _check_item(
 ) -> CheckResult:
     ref = item.ref
     try:
-        cred = await _credential(item, result, max(remaining(), 0.01))
+        cred = await _credential(item, result, max(remaining(), 0.01), options.allowed_realms)
         if cred is not None:
-            result.sensitive |= {cred.password.reveal(), cred.basic().removeprefix("Basic ")}
+            from wizard.model.redact import forms
+
+            result.sensitive |= forms(cred.password.reveal())
+            result.sensitive |= forms(f"{cred.username}:{cred.password.reveal()}")
         if result.detail:  # settled offline
             return result
         kind = detect_registry(ref).kind

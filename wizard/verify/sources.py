@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -148,6 +149,21 @@ def load_service_account_key(path: Path) -> dict[str, Any]:
     return data
 
 
+_JWT_LIKE = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]*")
+
+
+def _server_words(text: str) -> str:
+    """What a token endpoint said, fit to print: no signed assertion or token echoed back,
+    no HTML page, one line of at most 200 characters."""
+    from wizard.model.redact import marker
+
+    text = _JWT_LIKE.sub(lambda m: marker(m.group()), text)
+    if "<html" in text.lower() or "<!doctype" in text.lower():
+        return "an HTML page, not Google's token endpoint"
+    text = " ".join(text.split())
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
 def gcp_access_token(key: dict[str, Any], *, timeout: float = 10.0) -> Credential:
     """Exchange the key's signed assertion at its own `token_uri` (google-auth)."""
     import google.auth.exceptions
@@ -175,7 +191,7 @@ def gcp_access_token(key: dict[str, Any], *, timeout: float = 10.0) -> Credentia
     try:
         creds.refresh(_Bounded(session=session))
     except google.auth.exceptions.RefreshError as e:
-        detail = str(e.args[0]) if e.args else "refused"
+        detail = _server_words(str(e.args[0]) if e.args else "refused")
         raise SourceError(
             Verdict.BAD_CREDENTIALS,
             f"Google refused the key: {detail}",
