@@ -167,3 +167,27 @@ def test_check_on_a_config_whose_method_does_not_fit(
     assert main(["check", "--config", str(config), "--no-baseten"]) == 1
     err = capsys.readouterr().err
     assert f"{config}:5" in err and "ghcr.io" in err
+
+
+def test_an_already_encoded_token_is_not_encoded_twice(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import base64
+
+    encoded = base64.b64encode(b"octocat:ghp_0123456789abcdefghij0123456789abcdef").decode()
+    _stdin(monkeypatch, encoded)
+    code = main(["secret", "encode", "--image", "ghcr.io/acme/app:1", "--username", "octocat"])
+    out = capsys.readouterr()
+    assert code == 1 and "already base64" in out.err
+    assert encoded not in out.out
+
+
+def test_secret_set_refuses_a_plain_user_token_for_a_registry_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BASETEN_API_KEY", "not-used")
+    _stdin(monkeypatch, "octocat:ghp_0123456789abcdefghij0123456789abcdef")
+    code = main(["secret", "set", "DOCKER_REGISTRY_ghcr.io"])
+    out = capsys.readouterr()
+    assert code == 1 and "not base64" in out.err
+    assert "ghp_0123" not in out.out + out.err

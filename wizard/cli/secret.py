@@ -101,6 +101,26 @@ def _run_secret_encode(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_registry_value(name: str, value: object) -> None:
+    """A DOCKER_REGISTRY_ value is base64 of user:token: the offline analysis says whether
+    this one is (an un-encoded `user:token` would be stored as is, and fail every pull)."""
+    from wizard.model.image import ImageRefError, detect_registry, parse_image
+    from wizard.verify import analyze
+
+    host = name.removeprefix("DOCKER_REGISTRY_").removeprefix("https://").split("/")[0]
+    try:
+        kind = detect_registry(parse_image(f"{host}/x/y:1")).kind
+    except ImageRefError:
+        raise _Invalid(f"{name} does not name a registry host") from None
+    try:
+        decoded = analyze.decode_registry_secret(value, kind, host)  # type: ignore[arg-type]
+    except analyze.SecretFormatError as e:
+        raise _Invalid(f"{e} (registry-wizard secret encode builds the value)") from None
+    errors = [f for f in decoded.findings if f.is_error]
+    if errors:
+        raise _Invalid("\n".join(f"{f.message} ({f.fix})" for f in errors))
+
+
 def _run_secret_set(args: argparse.Namespace) -> int:
     from wizard.cli import output as report
     from wizard.verify.baseten import BasetenError, find_api_key, list_secrets, set_secret
@@ -116,6 +136,8 @@ def _run_secret_set(args: argparse.Namespace) -> int:
                 raise UsageError("name the secret, or pass --image to build the registry secret")
             name = args.name
             value = read_stdin_secret("the secret value", strip_newline=True)
+            if name.startswith("DOCKER_REGISTRY_"):
+                _check_registry_value(name, value)
         found = find_api_key()
         if found is None:
             raise UsageError(

@@ -400,6 +400,18 @@ def _placeholder_findings(c: _Creds) -> Iterator[Finding]:
             )
 
 
+def _already_encoded(token: str) -> bool:
+    """base64 of `user:token` with a username-like user (an ECR token is base64 of JSON,
+    which has a `:` too, and is a token in its own right)."""
+    from wizard.model.rules import _is_encoded_pair
+
+    text = token.strip()
+    if not _is_encoded_pair(text):
+        return False
+    user = base64.b64decode(text).decode("utf-8", "replace").partition(":")[0]
+    return bool(re.fullmatch(r"[\w.@$+-]{1,64}", user))
+
+
 def _not_ascii(text: str) -> int | None:
     """The position of the first character HTTP Basic auth cannot carry as typed."""
     return next((i for i, ch in enumerate(text) if not (" " <= ch <= "~")), None)
@@ -426,6 +438,16 @@ def _generic_findings(c: _Creds) -> Iterator[Finding]:
                 "registry credentials are plain ASCII.",
                 "copy the value again from where it was issued, as plain text",
             )
+    # (ECR's own check names an authorization token passed as the password.)
+    if c.kind is not RegistryKind.ECR and _already_encoded(c.password.reveal()):
+        yield _finding(
+            "token_already_encoded",
+            Severity.ERROR,
+            "The token is already base64 of `user:token` (a DOCKER_REGISTRY_ value): "
+            "encoding it again would store a value no registry accepts.",
+            "pipe the token alone; or give this value as it is to `registry-wizard check "
+            "--secret-stdin` or `registry-wizard secret set DOCKER_REGISTRY_<host>`",
+        )
     if ":" in c.raw_user:
         yield _finding(
             "username_has_colon",
