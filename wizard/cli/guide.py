@@ -37,6 +37,18 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         default="text",
         help="text: rendered on a terminal, markdown when piped",
     )
+    p.add_argument(
+        "--check-public",
+        action="store_true",
+        help="first try an anonymous pull (network): a public image needs no credential",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="with --check-public: give up on the pull after this long (default 10)",
+    )
     add_field_flags(p)
     add_fact_flags(p)
     p.set_defaults(handler=_run_guide)
@@ -56,6 +68,8 @@ def _run_guide(args: argparse.Namespace) -> int:
         args.method,
         answers,
         use_baseten=not args.no_baseten,
+        probe_public=args.check_public,
+        probe_timeout=args.timeout,
     )
     try:
         guide, ctx = build(req)

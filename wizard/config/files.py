@@ -141,8 +141,15 @@ def check_depth(path: Path | str, text: str) -> None:
 
 
 def _is_control(ch: str) -> bool:
+    """C0, DEL, C1, and the Unicode line and paragraph separators (PyYAML, which truss
+    loads with, reads those as line breaks where ruamel does not)."""
     code = ord(ch)
-    return (code < 0x20 and ch not in "\t\n\r") or code == 0x7F or 0x80 <= code < 0xA0
+    return (
+        (code < 0x20 and ch not in "\t\n\r")
+        or code == 0x7F
+        or 0x80 <= code < 0xA0
+        or code in (0x2028, 0x2029)
+    )
 
 
 def _wide_encoding(raw: bytes) -> str | None:
