@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +23,9 @@ TOKEN = "CANARYtoken0123456789"
 
 
 @pytest.fixture
-def serve() -> Iterator[Callable[..., LoopbackServer]]:
-    started: list[LoopbackServer] = []
-
-    def make(handler: Any, **options: Any) -> LoopbackServer:
-        server = LoopbackServer(handler, **options)
-        started.append(server)
-        return server.start()
-
-    yield make
-    for server in reversed(started):
-        server.stop()
+def serve(loopback_factory: Callable[..., LoopbackServer]) -> Callable[..., LoopbackServer]:
+    """tests/e2e's loopback servers, started and stopped per test."""
+    return loopback_factory
 
 
 def check(
