@@ -3,28 +3,15 @@ them with the one editor, and refuse any result that would add an error."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from wizard.doctor.report import DoctorReport, FileReport
 from wizard.model import rules
 from wizard.model.findings import Finding, Severity
-from wizard.model.image import ImageRef, ImageRefError, parse_image
 
 if TYPE_CHECKING:
     from wizard.config.document import ConfigDocument
-
-
-def _ref_of(data: Mapping[str, Any]) -> ImageRef | None:
-    base = data.get("base_image")
-    image = base.get("image") if isinstance(base, Mapping) else None
-    if not isinstance(image, str):
-        return None
-    try:
-        return parse_image(image.strip())
-    except ImageRefError:
-        return None
 
 
 @dataclass

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wizard.doctor.fix import _ref_of
 from wizard.doctor.report import DoctorReport, FileReport
 from wizard.model import catalog, rules, truss
 from wizard.model.findings import Finding, Severity
@@ -57,7 +56,7 @@ def _setups(report: DoctorReport) -> Iterator[_Setup]:
         data = fr.data
         if not isinstance(data, dict):
             continue
-        ref = _ref_of(data)
+        ref = rules.image_ref(data)
         if ref is None:
             continue
         base = data["base_image"]
@@ -115,7 +114,7 @@ def run_live(report: DoctorReport, opts: LiveOptions) -> None:
             _secret_findings(s, names)
         # Configs without a base image declare secrets too.
         for fr in report.files:
-            if isinstance(fr.data, dict) and _ref_of(fr.data) is None:
+            if isinstance(fr.data, dict) and rules.image_ref(fr.data) is None:
                 secrets = fr.data.get("secrets")
                 if isinstance(secrets, Mapping):
                     _secret_findings_plain(fr, secrets, names, set())

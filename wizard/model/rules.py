@@ -940,7 +940,8 @@ def check_truss_support(config: Mapping[str, Any], installed: str) -> list[Findi
     ]
 
 
-def _image_ref(config: Mapping[str, Any]) -> ImageRef | None:
+def image_ref(config: Mapping[str, Any]) -> ImageRef | None:
+    """base_image.image as an ImageRef (stripped, as setup reads it); None if absent or bad."""
     base = config.get("base_image")
     image = base.get("image") if isinstance(base, Mapping) else None
     if not isinstance(image, str) or not image:
@@ -966,7 +967,7 @@ def registry_secrets_for(ref: ImageRef, secrets: Mapping[str, Any]) -> list[str]
 def advise(config: Mapping[str, Any]) -> list[Finding]:
     """Findings beyond what truss enforces: a moving tag, no auth for a private-looking
     registry, a long-lived credential where OIDC is available."""
-    ref = _image_ref(config)
+    ref = image_ref(config)
     if ref is None:
         return []
     base = config["base_image"]

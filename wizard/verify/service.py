@@ -332,12 +332,11 @@ def check_one(item: CheckItem, options: Options, progress: Progress | None = Non
 
 def method_note(auth_method: str | None) -> str | None:
     """What a check with the user's own credentials does not prove for keyless methods."""
+    from wizard.model.catalog import REGISTRIES
+
     method = truss.normalize_auth_method(auth_method)
-    if method in (
-        truss.AuthMethod.AWS_OIDC,
-        truss.AuthMethod.AWS_ASSUME_ROLE,
-        truss.AuthMethod.GCP_OIDC,
-    ):
+    keyless = {m.auth_method for r in REGISTRIES.values() for m in r.methods if m.keyless}
+    if method is not None and method in keyless:
         return (
             f"checked with your own credentials; with {method.value} Baseten pulls as the "
             "role or service account in config.yaml, which this check does not assume"
