@@ -102,24 +102,26 @@ def test_a_downgrade_to_plain_http_never_carries_the_login() -> None:
     Authorization header to another scheme either."""
     import asyncio
 
-    import httpx
+    from wizard.verify import http, wire
 
-    from wizard.verify import http
+    sent: list[wire.Request] = []
 
-    sent: list[httpx.Request] = []
+    class Recorder:
+        """Answers as such a registry would; what matters is what send() sends where."""
 
-    def transport(request: httpx.Request) -> httpx.Response:
-        sent.append(request)
-        if request.url.scheme == "https":
-            return httpx.Response(302, headers={"Location": "http://registry.example:443/v2/"})
-        return httpx.Response(200)
+        async def request(self, method: str, url: str, headers: dict[str, str]) -> wire.Response:
+            request = wire.Request(method, url, headers)
+            sent.append(request)
+            if url.startswith("https://"):
+                moved = wire.Headers([("Location", "http://registry.example:443/v2/")])
+                return wire.Response(302, moved, request)
+            return wire.Response(200, wire.Headers(), request)
 
-    async def go() -> None:
-        async with httpx.AsyncClient(transport=httpx.MockTransport(transport)) as client:
-            await http.send(client, "GET", "https://registry.example/v2/", auth_header="Basic eA==")
-
-    asyncio.run(go())
+    asyncio.run(
+        http.send(Recorder(), "GET", "https://registry.example/v2/", auth_header="Basic eA==")  # type: ignore[arg-type]
+    )
     assert sent[0].headers.get("Authorization") == "Basic eA=="
+    assert sent[1].url == "http://registry.example:443/v2/"
     assert "Authorization" not in sent[1].headers
 
     endpoint = http.Endpoint("registry.example", "https://registry.example", False)

@@ -1,6 +1,7 @@
 """HTTP plumbing for live checks: endpoints, challenges, safe redirects, error mapping.
 
-httpx is imported lazily (it is not on the `--help` path).
+The client itself is `wire.Client` (standard library only); this module decides where
+it may go and what its failures mean.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from wizard.model.image import ImageRef
 from wizard.verify.verdict import Verdict
 
 if TYPE_CHECKING:
-    import httpx
+    from wizard.verify.wire import Client, Response
 
 # Where a registry's API really lives, for the registries whose API host differs.
 API_HOSTS = {"docker.io": "registry-1.docker.io"}
@@ -269,30 +270,30 @@ Guard = Callable[[str], Awaitable["str | None"]]
 
 
 async def send(
-    client: httpx.AsyncClient,
+    client: Client,
     method: str,
     url: str,
     *,
     headers: dict[str, str] | None = None,
     auth_header: str | None = None,
     guard: Guard | None = None,
-) -> httpx.Response:
+) -> Response:
     """Follow redirects by hand: every hop passes `guard` (the caller checked the first
     URL), and the Authorization header goes only to the first URL's scheme, host and port,
-    so a redirect can neither carry it to another host nor down to plain http."""
+    so a redirect can neither carry it to another host nor down to plain http. Bodies are
+    read whole, never past 4 MB (the client's cap)."""
+    from urllib.parse import urljoin
+
     first = (urlsplit(url).scheme, host_port(url))
     hdrs = dict(headers or {})
     for _ in range(MAX_REDIRECTS + 1):
         request_headers = dict(hdrs)
         if auth_header and (urlsplit(url).scheme, host_port(url)) == first:
             request_headers["Authorization"] = auth_header
-        response = await client.send(
-            client.build_request(method, url, headers=request_headers), stream=True
-        )
-        await _read_capped(response)
-        if response.status_code in (301, 302, 303, 307, 308) and "location" in response.headers:
-            await response.aclose()
-            url = str(response.url.join(response.headers["location"]))
+        response = await client.request(method, url, request_headers)
+        location = response.headers.get("location")
+        if response.status_code in (301, 302, 303, 307, 308) and location is not None:
+            url = urljoin(url, location)
             if guard is not None and (refusal := await guard(url)):
                 raise RedirectRefused(refusal)
             if response.status_code == 303:
@@ -300,48 +301,6 @@ async def send(
             continue
         return response
     raise RedirectLoop(url)
-
-
-# A manifest, a token or an error is a few KB; a registry's answer is never read past this.
-MAX_BODY = 4 * 1024 * 1024
-
-
-async def _read_capped(response: httpx.Response) -> None:
-    """Read the body into `response`, at most MAX_BODY bytes (a server sending gigabytes
-    must not fill memory before the deadline ends it)."""
-    if hasattr(response, "_content"):  # already read (a transport that answers in memory)
-        if len(response.content) > MAX_BODY:
-            raise BodyTooLarge(f"the answer from {response.url.host} is over 4 MB")
-        return
-    chunks: list[bytes] = []
-    total = 0
-    try:
-        async for chunk in response.aiter_raw():
-            total += len(chunk)
-            if total > MAX_BODY:
-                raise BodyTooLarge(f"the answer from {response.url.host} is over 4 MB")
-            chunks.append(chunk)
-    finally:
-        await response.aclose()
-    response._content = _decoded(response, b"".join(chunks))
-
-
-def _decoded(response: httpx.Response, raw: bytes) -> bytes:
-    """The body with its Content-Encoding undone (aiter_raw leaves it), still capped."""
-    import zlib
-
-    encoding = response.headers.get("content-encoding", "").lower()
-    if encoding in ("gzip", "deflate"):
-        d = zlib.decompressobj(zlib.MAX_WBITS | 32)
-        out = d.decompress(raw, MAX_BODY + 1)
-        if len(out) > MAX_BODY:
-            raise BodyTooLarge(f"the answer from {response.url.host} is over 4 MB unpacked")
-        return out
-    return raw
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 class RedirectLoop(Exception):
@@ -354,20 +313,21 @@ class RedirectRefused(Exception):
 
 def classify_exception(exc: BaseException) -> tuple[Verdict, str]:
     """Map a transport failure to a verdict and a sentence."""
-    import httpx
+    from wizard.verify import wire
 
     text = str(exc) or type(exc).__name__
-    if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
+    if isinstance(exc, (wire.TimeoutException, TimeoutError)):
         return Verdict.TIMEOUT, "the registry did not answer in time"
     if isinstance(exc, RedirectLoop):
         return Verdict.ERROR, f"more than {MAX_REDIRECTS} redirects"
     if isinstance(exc, RedirectRefused):
         return Verdict.ERROR, f"a redirect was refused: {exc}"
-    if isinstance(exc, BodyTooLarge):
+    if isinstance(exc, wire.BodyTooLarge):
         return Verdict.ERROR, f"{exc}: not a registry's answer"
     chain: list[BaseException] = [exc]
-    while chain[-1].__cause__ or chain[-1].__context__:
-        nxt = chain[-1].__cause__ or chain[-1].__context__
+    while True:
+        last = chain[-1]
+        nxt = last.__cause__ or (None if last.__suppress_context__ else last.__context__)
         if nxt is None or nxt in chain:
             break
         chain.append(nxt)
@@ -380,10 +340,9 @@ def classify_exception(exc: BaseException) -> tuple[Verdict, str]:
     if isinstance(
         exc,
         (
-            httpx.ConnectError,
-            httpx.ReadError,
-            httpx.WriteError,
-            httpx.RemoteProtocolError,
+            wire.ConnectError,
+            wire.ReadError,
+            wire.RemoteProtocolError,
             ConnectionError,
             OSError,
         ),
@@ -396,7 +355,7 @@ def _short(text: str) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-def error_codes(response: httpx.Response) -> tuple[list[str], str]:
+def error_codes(response: Response) -> tuple[list[str], str]:
     """The registry's error codes and a readable message; copes with non-JSON bodies."""
     body = response.content[:4096]
     try:

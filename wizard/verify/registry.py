@@ -22,7 +22,7 @@ from wizard.verify import http
 from wizard.verify.verdict import CheckResult, Step, StepStatus, Verdict
 
 if TYPE_CHECKING:
-    import httpx
+    from wizard.verify.wire import Client, Response
 
 MANIFEST_TYPES = (
     "application/vnd.docker.distribution.manifest.v2+json",
@@ -64,7 +64,7 @@ class Options:
 @dataclass
 class Ping:
     endpoint: http.Endpoint
-    response: httpx.Response
+    response: Response
     challenge: http.Challenge | None
 
 
@@ -160,7 +160,7 @@ def _hint(verdict: Verdict, kind: RegistryKind, ref: ImageRef) -> str:
 async def check_image(
     ref: ImageRef,
     cred: Credential | None,
-    client: httpx.AsyncClient,
+    client: Client,
     options: Options,
     cache: TokenCache | None = None,
     steps: list[Step] | None = None,
@@ -193,7 +193,7 @@ async def check_image(
 async def _flow(
     ref: ImageRef,
     cred: Credential | None,
-    client: httpx.AsyncClient,
+    client: Client,
     options: Options,
     cache: TokenCache,
     result: CheckResult,
@@ -263,31 +263,31 @@ def _guard(endpoint: http.Endpoint, options: Options) -> http.Guard:
 
 
 async def _get_with_fallback(
-    client: httpx.AsyncClient, endpoint: http.Endpoint, path: str, guard: http.Guard
-) -> httpx.Response:
+    client: Client, endpoint: http.Endpoint, path: str, guard: http.Guard
+) -> Response:
     """https first; plain http only where allowed (loopback, --insecure-registry). When
     https failed on TLS and plain http fails too, the TLS failure is the news."""
-    import httpx
+    from wizard.verify.wire import ConnectError, ReadError, RemoteProtocolError
 
     try:
         return await http.send(client, "GET", endpoint.base_url + path, guard=guard)
-    except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as first:
+    except (ConnectError, RemoteProtocolError, ReadError) as e:
         if not endpoint.plain_http_allowed or not endpoint.base_url.startswith("https://"):
             raise
-        # A certificate that does not verify is the news; a server that speaks no TLS at
-        # all (WRONG_VERSION_NUMBER) is what plain http is for.
-        tls_failure = "CERTIFICATE_VERIFY_FAILED" in repr(first) + repr(first.__cause__) + repr(
-            first.__context__
-        )
-        https_url = endpoint.base_url
-        endpoint.base_url = "http://" + endpoint.base_url[len("https://") :]
-        try:
-            return await http.send(client, "GET", endpoint.base_url + path, guard=guard)
-        except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError):
-            if tls_failure:
-                endpoint.base_url = https_url
-                raise first from None
-            raise
+        first = e
+    # Outside the handler, so the https failure is not the plain http failure's context.
+    # A certificate that does not verify is the news; a server that speaks no TLS at all
+    # (WRONG_VERSION_NUMBER) is what plain http is for.
+    tls_failure = "CERTIFICATE_VERIFY_FAILED" in repr(first) + repr(first.__cause__)
+    https_url = endpoint.base_url
+    endpoint.base_url = "http://" + endpoint.base_url[len("https://") :]
+    try:
+        return await http.send(client, "GET", endpoint.base_url + path, guard=guard)
+    except (ConnectError, RemoteProtocolError, ReadError):
+        if tls_failure:
+            endpoint.base_url = https_url
+            raise first from None
+        raise
 
 
 def _realm_url(realm: str, service: str | None, scope: str) -> str:
@@ -303,7 +303,7 @@ def _realm_url(realm: str, service: str | None, scope: str) -> str:
 async def _token(
     ref: ImageRef,
     cred: Credential | None,
-    client: httpx.AsyncClient,
+    client: Client,
     endpoint: http.Endpoint,
     challenge: http.Challenge,
     options: Options,
@@ -365,7 +365,7 @@ async def _token(
         return token
 
 
-def _rate_detail(response: httpx.Response) -> str:
+def _rate_detail(response: Response) -> str:
     retry = response.headers.get("retry-after")
     detail = "the registry is rate limiting requests (429)"
     return detail + (f"; retry after {retry} s" if retry else "")
@@ -373,7 +373,7 @@ def _rate_detail(response: httpx.Response) -> str:
 
 async def _manifest(
     ref: ImageRef,
-    client: httpx.AsyncClient,
+    client: Client,
     endpoint: http.Endpoint,
     auth_header: str | None,
     result: CheckResult,
@@ -519,7 +519,7 @@ def _validate_manifest(ref: ImageRef, digest: str, media_type: str | None) -> No
         )
 
 
-def _rate_facts(response: httpx.Response, result: CheckResult) -> None:
+def _rate_facts(response: Response, result: CheckResult) -> None:
     limit = response.headers.get("ratelimit-limit")
     remaining = response.headers.get("ratelimit-remaining")
     if limit and remaining:
@@ -529,15 +529,14 @@ def _rate_facts(response: httpx.Response, result: CheckResult) -> None:
         }
 
 
-def new_client(options: Options) -> httpx.AsyncClient:
-    import httpx
+def new_client(options: Options) -> Client:
+    """One client per batch; TLS is set up on the first https connection, not before."""
+    from functools import partial
 
-    t = options.timeout
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(connect=t, read=t, write=t, pool=t),
-        verify=http.ssl_context(options.ca_bundle),
-        follow_redirects=False,
-        trust_env=False,
-        headers={"User-Agent": "registry-wizard"},
-        limits=httpx.Limits(max_connections=16, max_keepalive_connections=16),
+    from wizard.verify.wire import Client
+
+    return Client(
+        timeout=options.timeout,
+        ssl_context=partial(http.ssl_context, options.ca_bundle),
+        max_connections=16,
     )

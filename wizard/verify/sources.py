@@ -218,22 +218,24 @@ def gcp_access_token(key: dict[str, Any], *, timeout: float = 10.0) -> Credentia
 
 async def github_scopes(token: Secret, *, timeout: float = 10.0) -> list[str]:
     """The scopes of a classic PAT, from `X-OAuth-Scopes` on `GET /user`."""
-    import httpx
+    from wizard.verify.wire import Client, HTTPError
 
     api = os.environ.get(GITHUB_API_ENV, GITHUB_API).rstrip("/")
-    async with httpx.AsyncClient(timeout=timeout, trust_env=False) as client:
+    async with Client(timeout=timeout) as client:
         try:
-            response = await client.get(
+            response = await client.request(
+                "GET",
                 f"{api}/user",
-                headers={
+                {
                     "Authorization": f"token {token.reveal()}",
                     "Accept": "application/vnd.github+json",
-                    "User-Agent": "registry-wizard",
                 },
             )
-        except httpx.HTTPError as e:
+        except (HTTPError, OSError) as e:
             raise SourceError(
-                Verdict.UNREACHABLE, f"cannot reach the GitHub API: {type(e).__name__}"
+                Verdict.UNREACHABLE,
+                f"cannot reach the GitHub API to read the token's scopes ({e})",
+                "check your network (the scopes decide whether the token can pull from GHCR)",
             ) from None
     if response.status_code == 401:
         raise SourceError(
