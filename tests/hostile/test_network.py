@@ -109,7 +109,9 @@ def test_a_downgrade_to_plain_http_never_carries_the_login() -> None:
     class Recorder:
         """Answers as such a registry would; what matters is what send() sends where."""
 
-        async def request(self, method: str, url: str, headers: dict[str, str]) -> wire.Response:
+        async def request(
+            self, method: str, url: str, headers: dict[str, str], *, tls_probe: bool = False
+        ) -> wire.Response:
             request = wire.Request(method, url, headers)
             sent.append(request)
             if url.startswith("https://"):

@@ -216,3 +216,40 @@ def test_a_cancelled_request_does_not_leave_its_connection_for_the_next() -> Non
             server.close()
 
     assert asyncio.run(go()) == b"good"
+
+
+def test_a_plain_http_registry_never_loads_the_trust_store() -> None:
+    """The https attempt a loopback registry gets first uses a context that trusts
+    nothing; the real one (the system's trust store) is only built for a TLS server."""
+    built: list[int] = []
+
+    def real_context() -> object:
+        built.append(1)
+        import ssl
+
+        return ssl.create_default_context()
+
+    async def answer(r: asyncio.StreamReader, w: asyncio.StreamWriter, seen: list[bytes]) -> None:
+        first = await r.read(1)
+        if first == b"\x16":  # a TLS ClientHello: answer as a plain-http server does
+            w.write(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")
+            return
+        await _read_request(r, seen)
+        w.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        await w.drain()
+
+    seen: list[bytes] = []
+
+    async def go() -> int:
+        server, base = await _serve(answer, seen)
+        try:
+            async with wire.Client(ssl_context=real_context) as client:  # type: ignore[arg-type]
+                https = base.replace("http://", "https://")
+                with pytest.raises(wire.ConnectError):
+                    await client.request("GET", https + "/v2/", tls_probe=True)
+                return (await client.request("GET", base + "/v2/")).status_code
+        finally:
+            server.close()
+
+    assert asyncio.run(go()) == 200
+    assert built == []

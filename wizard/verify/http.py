@@ -277,6 +277,7 @@ async def send(
     headers: dict[str, str] | None = None,
     auth_header: str | None = None,
     guard: Guard | None = None,
+    tls_probe: bool = False,
 ) -> Response:
     """Follow redirects by hand: every hop passes `guard` (the caller checked the first
     URL), and the Authorization header goes only to the first URL's scheme, host and port,
@@ -290,7 +291,8 @@ async def send(
         request_headers = dict(hdrs)
         if auth_header and (urlsplit(url).scheme, host_port(url)) == first:
             request_headers["Authorization"] = auth_header
-        response = await client.request(method, url, request_headers)
+        response = await client.request(method, url, request_headers, tls_probe=tls_probe)
+        tls_probe = False  # only the first hop may be plain http's fallback
         location = response.headers.get("location")
         if response.status_code in (301, 302, 303, 307, 308) and location is not None:
             url = urljoin(url, location)

@@ -269,8 +269,11 @@ async def _get_with_fallback(
     https failed on TLS and plain http fails too, the TLS failure is the news."""
     from wizard.verify.wire import ConnectError, ReadError, RemoteProtocolError
 
+    probe = endpoint.plain_http_allowed
     try:
-        return await http.send(client, "GET", endpoint.base_url + path, guard=guard)
+        return await http.send(
+            client, "GET", endpoint.base_url + path, guard=guard, tls_probe=probe
+        )
     except (ConnectError, RemoteProtocolError, ReadError) as e:
         if not endpoint.plain_http_allowed or not endpoint.base_url.startswith("https://"):
             raise

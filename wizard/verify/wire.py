@@ -195,8 +195,16 @@ class Client:
         self._idle.clear()
 
     async def request(
-        self, method: str, url: str, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str] | None = None,
+        *,
+        tls_probe: bool = False,
     ) -> Response:
+        """`tls_probe`: the server may speak plain http (loopback, --insecure-registry), so
+        find out with a context that loads no trust store; the real one is built only
+        when the server answers in TLS."""
         scheme, host, port, host_header, target = _target(url)
         all_headers = {**self._headers, **(headers or {})}
         for name, value in all_headers.items():
@@ -217,13 +225,23 @@ class Client:
                     if not getattr(e, "before_answer", False):
                         raise
                     # A kept-alive connection the server had closed: once more, fresh.
-            conn = await self._connect(scheme, host, port)
+            conn = await self._connect(scheme, host, port, tls_probe=tls_probe)
             return await self._exchange(conn, key, request, data)
 
-    async def _connect(self, scheme: str, host: str, port: int) -> _Conn:
-        context = None
-        if scheme == "https":
-            context = self._ssl_context() if self._ssl_context else ssl.create_default_context()
+    def _context(self) -> ssl.SSLContext:
+        return self._ssl_context() if self._ssl_context else ssl.create_default_context()
+
+    async def _connect(self, scheme: str, host: str, port: int, *, tls_probe: bool) -> _Conn:
+        if scheme == "https" and tls_probe:
+            try:
+                return await self._open(host, port, _probe_context())
+            except ConnectError as e:
+                if not isinstance(e.__cause__, ssl.SSLCertVerificationError):
+                    raise  # no TLS there (or no server): the caller falls back or reports
+                # It speaks TLS: connect again, verifying against the real trust store.
+        return await self._open(host, port, self._context() if scheme == "https" else None)
+
+    async def _open(self, host: str, port: int, context: ssl.SSLContext | None) -> _Conn:
         try:
             reader, writer = await asyncio.wait_for(
                 asyncio.open_connection(
@@ -401,6 +419,12 @@ class Client:
         if len(out) > self.max_body:
             raise BodyTooLarge(f"the answer from {_host(request)} is over 4 MB unpacked")
         return out
+
+
+def _probe_context() -> ssl.SSLContext:
+    """Verifies certificates but trusts none: a TLS server fails it on its certificate,
+    a plain-http one on the handshake; neither costs loading the system's trust store."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 def _host(request: Request) -> str:
