@@ -548,15 +548,20 @@ class TokenServer:
 # --------------------------------------------------------------------------- registry server
 
 
+# Cost 4 keeps tests fast; benchmarks set a realistic cost (each Basic-authenticated
+# request then pays the server's bcrypt check, as with a real htpasswd registry).
+BCRYPT_ROUNDS = 4
+
+
 def _bcrypt_line(user: str, password: str) -> str:
-    # Cost 4 keeps both hashing here and checking in the registry fast. bcrypt writes
+    # BCRYPT_ROUNDS keeps both hashing here and checking in the registry fast. bcrypt writes
     # "$2b$"; distribution 2.8 also accepts it, but "$2y$" (same algorithm) is what
     # `htpasswd -B` writes and what every distribution version documents.
     # bcrypt only ever uses the first 72 bytes, and Go's checker silently truncates
     # longer passwords, while the Python package (>= 5) refuses them: hashing the
     # first 72 bytes lets long, ECR-sized tokens work as htpasswd passwords.
     secret = password.encode()[:72]
-    hashed = bcrypt.hashpw(secret, bcrypt.gensalt(rounds=4)).decode()
+    hashed = bcrypt.hashpw(secret, bcrypt.gensalt(rounds=BCRYPT_ROUNDS)).decode()
     return f"{user}:$2y${hashed[4:]}"
 
 
