@@ -15,17 +15,43 @@ from wizard.model.findings import Finding, Severity
 
 
 def _load(text: str) -> tuple[Any, Any]:
-    """(node, data): the composed tree (with line marks) and the plain values truss sees."""
+    """(node, data): the composed tree (with line marks) and the plain values truss sees,
+    for the keys the rulebook reads (`rules.READS`); the value of any other top-level key
+    is `UNREAD`. Building every requirements list and metadata block of a thousand
+    configs was half of doctor's time, for values no rule looks at."""
     import yaml
 
     loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     loader = loader_cls(text)
     try:
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        if node is None:
+            return None, None
+        if not isinstance(node, yaml.MappingNode) or any(
+            k.tag == "tag:yaml.org,2002:merge" for k, _ in node.value
+        ):
+            return node, loader.construct_document(node)
+        data: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            try:
+                wanted = key in rules.READS
+            except TypeError:  # an unhashable key: let the constructor say so, as truss does
+                return node, loader.construct_document(node)
+            data[key] = loader.construct_object(value_node, deep=True) if wanted else UNREAD
+        return node, data
     finally:
         loader.dispose()
-    return node, data
+
+
+class _Unread:
+    """The value of a top-level key no rule reads (never constructed)."""
+
+    def __repr__(self) -> str:
+        return "<not read>"
+
+
+UNREAD = _Unread()
 
 
 def _duplicates(node: Any, out: list[Finding], prefix: tuple[str, ...] = ()) -> None:
@@ -56,7 +82,8 @@ def _duplicates(node: Any, out: list[Finding], prefix: tuple[str, ...] = ()) -> 
 def diagnose_file(target: Target, truss_version: Callable[[], str | None]) -> FileReport | None:
     """Static findings for one file; None for a discovered file that is not a Truss config."""
     path = target.path
-    report = FileReport(path, Path(os.path.realpath(path)), explicit=target.explicit)
+    real = target.real or os.path.realpath(path)
+    report = FileReport(path, Path(real), explicit=target.explicit)
     from wizard.config.document import ConfigError
     from wizard.config.files import decode, read_regular
 

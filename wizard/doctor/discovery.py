@@ -42,6 +42,7 @@ _VENV_MARKERS = ("pyvenv.cfg", "conda-meta")
 class Target:
     path: Path
     explicit: bool  # named on the command line: checked whatever it looks like
+    real: str = ""  # os.path.realpath(path), as discover() found it (computed once)
 
 
 def discover(paths: Sequence[Path]) -> tuple[list[Target], list[FileReport]]:
@@ -69,7 +70,7 @@ def discover(paths: Sequence[Path]) -> tuple[list[Target], list[FileReport]]:
         if kept is None or (
             not kept.explicit and os.path.abspath(t.path) == real != os.path.abspath(kept.path)
         ):
-            by_real[real] = t
+            by_real[real] = Target(t.path, t.explicit, real)
     return list(by_real.values()), problems
 
 

@@ -31,7 +31,21 @@ from wizard.model.image import (
 )
 from wizard.model.redact import marker
 
-__all__ = ["RULES", "Edit", "Finding", "Rule", "Severity", "advise", "check", "check_field"]
+__all__ = [
+    "READS",
+    "RULES",
+    "Edit",
+    "Finding",
+    "Rule",
+    "Severity",
+    "advise",
+    "check",
+    "check_field",
+]
+
+# The top-level config keys `check` and `advise` read; a reader may leave every other
+# key's value unbuilt (doctor does). tests/model/test_rules_reads.py holds the rules to it.
+READS = frozenset({"base_image", "secrets"})
 
 
 @dataclass(frozen=True)
