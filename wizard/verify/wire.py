@@ -34,7 +34,14 @@ _NO_BODY = {204, 304}
 
 
 class HTTPError(Exception):
-    """Any failure to get an answer."""
+    """Any failure to get an answer. `before_answer`: the connection failed before the
+    first byte of an answer (a kept-alive connection the server had closed: retryable)."""
+
+    before_answer = False
+
+    def __init__(self, message: str, *, before_answer: bool = False) -> None:
+        super().__init__(message)
+        self.before_answer = before_answer
 
 
 class TimeoutException(HTTPError, TimeoutError):
@@ -222,7 +229,7 @@ class Client:
                 try:
                     return await self._exchange(conn, key, request, data)
                 except (ReadError, RemoteProtocolError) as e:
-                    if not getattr(e, "before_answer", False):
+                    if not e.before_answer:
                         raise
                     # A kept-alive connection the server had closed: once more, fresh.
             conn = await self._connect(scheme, host, port, tls_probe=tls_probe)
@@ -285,9 +292,7 @@ class Client:
         except (asyncio.TimeoutError, TimeoutError):
             raise TimeoutException("the server did not answer in time") from None
         except (ConnectionError, OSError) as e:
-            err = ReadError(f"the connection broke: {e}")
-            err.before_answer = True  # type: ignore[attr-defined]
-            raise err from e
+            raise ReadError(f"the connection broke: {e}", before_answer=True) from e
         version, status = _status(status_line)
         headers = await self._headers_block(conn)
         while 100 <= status < 200:  # interim answers (100 Continue): the real one follows
@@ -331,13 +336,11 @@ class Client:
         except (asyncio.LimitOverrunError, ValueError):
             raise RemoteProtocolError("a header line is too long") from None
         except (ConnectionError, OSError) as e:
-            err = ReadError(f"the connection broke: {e}")
-            err.before_answer = first  # type: ignore[attr-defined]
-            raise err from e
+            raise ReadError(f"the connection broke: {e}", before_answer=first) from e
         if not line:
-            err = RemoteProtocolError("the server closed the connection without an answer")
-            err.before_answer = first  # type: ignore[attr-defined]
-            raise err
+            raise RemoteProtocolError(
+                "the server closed the connection without an answer", before_answer=first
+            )
         if not line.endswith(b"\n"):
             raise RemoteProtocolError("the answer ended in the middle of a line")
         return line
