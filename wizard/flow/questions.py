@@ -34,6 +34,7 @@ class Question:
     help: str = ""  # markdown
     validate: Callable[[str], str | None] | None = None  # error message, or None if fine
     required: bool = True
+    recalled: bool = False  # the default is the user's own answer, given before Back
 
     @property
     def flag(self) -> str:

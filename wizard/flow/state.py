@@ -24,7 +24,7 @@ from wizard.config.plan import (
     current_values,
     plan_setup,
 )
-from wizard.flow.questions import Choice, Kind, Question
+from wizard.flow.questions import INFO_IDS, Choice, Kind, Question
 from wizard.model import catalog, rules
 from wizard.model.catalog import FieldSpec, MethodSpec, RegistrySpec
 from wizard.model.facts import FACTS
@@ -52,6 +52,12 @@ class Flow:
     # The plan the user reviewed (its diff shown): the one plan `finish` may write.
     reviewed: SetupPlan | None = None
     reviewed_diff: str = ""
+    # Every answer the user gave, kept through Back: the default when its question is
+    # shown again. Keyed by scope (see `_scope`), so each method keeps its own values.
+    kept: dict[tuple[str, str], str] = field(default_factory=dict)
+    kept_secrets: dict[tuple[str, str], Secret] = field(default_factory=dict)
+    check_error: str | None = None  # why the live check could not run, if it could not
+    baseten_key: Secret | None = None  # typed for "store the secret", when none is at hand
     # The guide for each set of answers: questions() runs on every next()/answer(), and
     # building a guide reads config.yaml and renders templates (~16 ms).
     _guides: dict[tuple[object, ...], str] = field(default_factory=dict)
@@ -116,7 +122,11 @@ class Flow:
     # -- the questions ----------------------------------------------------------------
 
     def questions(self) -> list[Question]:
-        """Every question that applies given the answers so far, in order."""
+        """Every question that applies given the answers so far, in order; an answer
+        given before Back is its question's default again."""
+        return [self._recall(q) for q in self._questions()]
+
+    def _questions(self) -> list[Question]:
         qs = [self._image_question()]
         reg, ref = self.registry, self.ref
         if reg is None or ref is None:
@@ -149,6 +159,7 @@ class Flow:
         qs += self._credential_questions(reg, method)
         if self._has_credential():
             qs.append(Question("check", Kind.INFO, "Live check", help=""))
+        if self._has_credential() and self.can_store_secret:
             qs.append(
                 Question(
                     "store-secret",
@@ -400,8 +411,12 @@ class Flow:
                 out.append(f"{spec.flag}: {problem.message}")
         return out
 
-    def answer(self, qid: str, value: str | Secret | bool | None) -> str | None:
-        """Record an answer; returns an error message (and records nothing) if invalid."""
+    def answer(
+        self, qid: str, value: str | Secret | bool | None, *, as_typed: bool = False
+    ) -> str | None:
+        """Record an answer; returns an error message (and records nothing) if invalid.
+        An empty answer takes the question's default, unless `as_typed` (a form whose
+        input showed the default: emptied, it means empty) and the question is optional."""
         q = next((q for q in self.questions() if q.id == qid), None)
         if q is None:
             return f"{qid} does not apply here"
@@ -413,12 +428,13 @@ class Flow:
             # An empty secret is an answer too: "skip the live check".
             self.secrets[qid] = value if isinstance(value, Secret) else Secret("")
             self.history.append(qid)
+            self._keep(qid)
             return None
         if isinstance(value, bool):
             text = "yes" if value else "no"
         else:
             text = (value or "").strip() if isinstance(value, str) else ""
-        if not text and q.default is not None:
+        if not text and q.default is not None and not (as_typed and not q.required):
             text = q.default
         if not text:
             if q.required:
@@ -430,6 +446,7 @@ class Flow:
                 return error
         self.answers[qid] = text
         self.history.append(qid)
+        self._keep(qid)
         self._forget_dependents(qid)
         if self._shapes_plan(qid):  # the review showed other answers: review again
             self.reviewed = None
@@ -441,13 +458,92 @@ class Flow:
             qid = self.history.pop()
             if self._shapes_plan(qid):
                 self.reviewed = None
+            self._keep(qid)
             self.answers.pop(qid, None)
             self.secrets.pop(qid, None)
             self.shown.discard(qid)
             if qid == "check":
-                self.check_result = None
+                self.check_result = self.check_error = None
             return True
         return False
+
+    # -- answers kept through Back --------------------------------------------------------
+
+    def _scope(self, qid: str) -> str | None:
+        """Where an answer belongs: the image and the Baseten facts to the whole flow, the
+        method to the registry, everything else to the registry and method; None: never
+        kept (the registry follows the image, Write is asked each time)."""
+        if qid in ("registry", "yes") or qid in INFO_IDS:
+            return None
+        if qid == "image" or qid in FACTS:
+            return ""
+        reg = self.registry
+        if reg is None:
+            return None
+        if qid == "method":
+            return reg.id
+        method = self.method
+        return f"{reg.id}/{method.id}" if method else None
+
+    def _keep(self, qid: str) -> None:
+        scope = self._scope(qid)
+        if scope is None:
+            return
+        if qid in self.secrets:
+            self.kept_secrets[(scope, qid)] = self.secrets[qid]
+        elif qid in self.answers:
+            self.kept[(scope, qid)] = self.answers[qid]
+
+    def kept_value(self, qid: str) -> str | None:
+        """The answer given to `qid` before Back (in this registry and method), if any."""
+        scope = self._scope(qid)
+        return None if scope is None else self.kept.get((scope, qid))
+
+    def kept_secret(self, qid: str) -> Secret | None:
+        """The secret typed for `qid` before Back (in this registry and method), if any."""
+        scope = self._scope(qid)
+        return None if scope is None else self.kept_secrets.get((scope, qid))
+
+    def _fits(self, q: Question, value: str) -> bool:
+        if q.choices:
+            return value in {c.value for c in q.choices}
+        return not value or q.validate is None or q.validate(value) is None
+
+    def _recall(self, q: Question) -> Question:
+        """`q` with the answer given before Back as its default, if that still fits."""
+        value = self.kept_value(q.id)
+        if value is None or q.id in self.answers or not self._fits(q, value):
+            return q
+        q.default, q.recalled = value, True
+        return q
+
+    def dropped(self) -> list[str]:
+        """Answers given before Back that will not be written: typed for another registry
+        or method, or no longer valid for the image. For Review to name."""
+        reg, method = self.registry, self.method
+        here = f"{reg.id}/{method.id}" if reg and method else None
+        fields = catalog.all_fields()
+        asked = {q.id: q for q in self._questions()} if here else {}
+        out = []
+        for (scope, qid), value in self.kept.items():
+            if not value or qid not in fields:
+                continue
+            label = fields[qid].label
+            if scope != here:
+                reg_id, _, method_id = scope.partition("/")
+                spec = catalog.registry(reg_id).method(method_id)
+                where = f"{catalog.registry(reg_id).label} · {spec.label if spec else method_id}"
+                if self.value(qid) != value:
+                    out.append(f"{label} {value} (given for {where}) is not used")
+            elif qid in asked and not self._fits(asked[qid], value) and self.value(qid) != value:
+                out.append(f"{label} {value} no longer fits {self.image} and is not used")
+        return out
+
+    @property
+    def can_store_secret(self) -> bool:
+        """Has the chosen method a Baseten secret built from the live check's credential?"""
+        method = self.method
+        return bool(method and method.stores_registry_secret)
 
     @staticmethod
     def _shapes_plan(qid: str) -> bool:
@@ -457,7 +553,7 @@ class Flow:
     def _forget_dependents(self, qid: str) -> None:
         """A new image or method makes later answers meaningless."""
         if qid in ("image", "method"):
-            self.check_result = None
+            self.check_result = self.check_error = None
             self._facts = None if qid == "method" else self._facts
 
     def missing(self) -> list[Question]:
@@ -541,11 +637,16 @@ class Flow:
         "store the secret" answer (a wizard.verify.baseten.StoredSecret)."""
         from wizard.verify.baseten import StoredSecret, store_registry_secret
 
-        if not plan.method.is_token:
-            return StoredSecret(None, "the secret was not stored: only token methods have one")
-        return store_registry_secret(
-            plan.target.secrets[0], self.value("username") or "", self.secrets.get("token")
+        if not plan.method.stores_registry_secret:
+            return StoredSecret(None, "the secret was not stored: this method has none to store")
+        name, username, token = (
+            plan.target.secrets[0],
+            self.value("username") or "",
+            self.secrets.get("token"),
         )
+        if self.baseten_key and token and username:
+            return _store_with_key(self.baseten_key, name, username, token)
+        return store_registry_secret(name, username, token)
 
     def run_check(self, progress: Progress | None = None) -> Any:
         """The live check with the credential given in the flow (None: nothing to check).
@@ -566,6 +667,25 @@ class Flow:
             options = self.check_options or Options(timeout=10)
             self.check_result = check_one(CheckItem(ref, source), options, progress)
         return self.check_result
+
+
+def _store_with_key(key: Secret, name: str, username: str, token: Secret) -> Any:
+    """`store_registry_secret` with the Baseten API key the user typed (none was found in
+    BASETEN_API_KEY or ~/.trussrc)."""
+    from wizard.verify.analyze import encode_registry_secret
+    from wizard.verify.baseten import BasetenError, StoredSecret, list_secrets, set_secret
+
+    try:
+        set_secret(key, name, encode_registry_secret(username, token))
+    except BasetenError as e:
+        return StoredSecret(None, f"the secret was not stored: {e}", failed=True)
+    try:
+        listed = name in list_secrets(key)
+    except BasetenError as e:
+        return StoredSecret(None, f"Baseten accepted {name}; listing it failed: {e}", failed=True)
+    if not listed:
+        return StoredSecret(None, f"Baseten accepted {name} but does not list it", failed=True)
+    return StoredSecret(name)
 
 
 def _example(f: FieldSpec, ref: ImageRef) -> str:

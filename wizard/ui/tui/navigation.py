@@ -137,8 +137,8 @@ class Navigator:
         if not pending:
             return Page(PageKind.DONE, Step.DONE)
         q = pending[0]
-        if q.id == "image" and q.default and self.image_from_config:
-            error = self.flow.answer("image", "")  # Enter keeps the value
+        if q.id == "image" and self.flow.file_image and self.image_from_config:
+            error = self.flow.answer("image", self.flow.file_image)
             if error is None:
                 self.stack.append(Group(("image",), auto=True))
                 return self.page()
@@ -159,7 +159,8 @@ class Navigator:
         """Answer a page; on an error nothing of it stays answered."""
         given: list[str] = []
         for qid, value in answers:
-            error = self.flow.answer(qid, value)  # type: ignore[arg-type]
+            # The form showed each default in its input: an emptied one means empty.
+            error = self.flow.answer(qid, value, as_typed=True)  # type: ignore[arg-type]
             if error is not None:
                 for _ in given:
                     self.flow.back()

@@ -52,7 +52,8 @@ class CheckView(StepView):
         if self.result is None:
             self.query_one("#back").focus()
         else:
-            self.query_one("#continue" if self.result.ok else "#continue-anyway").focus()
+            # After a failure the way on is to mend the credential, not to ignore it.
+            self.query_one("#continue" if self.result.ok else "#back").focus()
 
     @work(thread=True, exclusive=True, group="live-check")
     def run_check(self) -> None:
@@ -87,6 +88,7 @@ class CheckView(StepView):
                 Content.from_markup("[$text-error]✗ The check could not run:[/] $e", e=error or "")
             )
             ok = False
+            self.flow.check_error = error or "the check could not run"
         else:
             self.flow.check_result = result
             self.query_one(StageList).finish(result.steps)
@@ -125,7 +127,7 @@ class CheckView(StepView):
         continue_button.set_class(not ok, "-hidden")
         self.query_one("#continue-anyway").set_class(ok, "-hidden")
         self.query_one("#back", Button).label = "Back to credentials" if not ok else "Back"
-        self.query_one("#continue" if ok else "#continue-anyway").focus()
+        self.query_one("#continue" if ok else "#back").focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "continue-anyway":

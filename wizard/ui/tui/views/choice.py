@@ -105,7 +105,7 @@ class MethodView(ChoiceView):
         self.prefer_recommended = prefer_recommended
 
     def highlight(self) -> str | None:
-        if self.prefer_recommended and self.question.choices:
+        if self.prefer_recommended and self.question.choices and not self.question.recalled:
             return self.question.choices[0].value
         return self.question.default
 

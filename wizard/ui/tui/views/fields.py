@@ -21,7 +21,11 @@ class FieldsView(StepView):
             if q.kind is Kind.CONFIRM:
                 yield Checkbox(q.prompt, value=q.default == "yes", id=f"confirm-{q.id}")
             else:
-                yield FieldInput(q, blink=self.wizard.cursor_blink)
+                # A secret typed before Back is typed still (masked).
+                kept = self.flow.kept_secret(q.id) if q.kind is Kind.SECRET else None
+                yield FieldInput(
+                    q, blink=self.wizard.cursor_blink, secret=kept.reveal() if kept else None
+                )
 
     def answers(self) -> list[tuple[str, Any]]:
         out: list[tuple[str, Any]] = []

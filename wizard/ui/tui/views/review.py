@@ -47,6 +47,7 @@ class ReviewView(StepView):
                 classes="summary",
             )
         notes = [Note("warning", w) for w in self.warnings]
+        notes += [Note("info", d) for d in self.flow.dropped()]  # answers that no longer apply
         if self.provision is not None and not self.provision.empty:
             notes.append(
                 Note(
@@ -64,9 +65,10 @@ class ReviewView(StepView):
             yield Checkbox(store.prompt, value=store.default == "yes", id="store-secret")
 
     def _stores_secret(self) -> bool:
-        """A token method with the live check's credential: there is a secret to store."""
-        token_method = self.review is not None and self.review.plan.method.is_token
-        return token_method and any(q.id == "store-secret" for q in self.flow.questions())
+        """The live check's credential builds the method's secret: there is one to store."""
+        return self.flow.can_store_secret and any(
+            q.id == "store-secret" for q in self.flow.questions()
+        )
 
     def compose_actions(self) -> Iterable[Widget]:
         label = "Write" if self.diff else "Finish"

@@ -15,11 +15,19 @@ from wizard.model.secret import Secret
 class FieldInput(Vertical):
     """`value` is what the user typed (or the default); `secret` for Kind.SECRET."""
 
-    def __init__(self, question: Question, *, blink: bool = True, value: str | None = None) -> None:
+    def __init__(
+        self,
+        question: Question,
+        *,
+        blink: bool = True,
+        value: str | None = None,
+        secret: str | None = None,
+    ) -> None:
         super().__init__(classes="field", id=f"field-{question.id}")
         self.question = question
         self._blink = blink
         self._value = value if value is not None else (question.default or "")
+        self._secret = secret or ""  # a secret typed before Back
 
     def compose(self) -> ComposeResult:
         q = self.question
@@ -29,8 +37,8 @@ class FieldInput(Vertical):
         )
         secret = q.kind is Kind.SECRET
         field = Input(
-            value="" if secret else self._value,
-            placeholder=q.default or "",
+            value=self._secret if secret else self._value,
+            placeholder="" if secret else q.default or "",
             password=secret,
             id=f"input-{q.id}",
         )
