@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from textual.app import App
-from textual.widgets import Button, Input
+from textual.widgets import Button, Input, Static
 
 from tests.standins import BasetenStandIn
 from tests.tui.conftest import FIXTURE, SAMPLE, AppFactory
@@ -100,8 +100,17 @@ def test_run_tui_exit_codes_and_message(
         WizardApp, "run", headless("enter", "enter", "enter", "enter", "enter", "q")
     )
     assert run_tui(Flow(Path("config.yaml"))) == 0
-    assert "No changes" not in capsys.readouterr().err
+    printed = capsys.readouterr()
+    assert "No changes" not in printed.err
     assert "DOCKER_REGISTRY_ghcr.io: null" in Path("config.yaml").read_text()
+    # Back on the normal screen, the summary: what was written, the secret to create
+    # and how to build it, the live check, what is open; no `truss push` while it is.
+    out = printed.out
+    assert "config.yaml written: GitHub Container Registry" in out, out
+    assert "Baseten secret to create: DOCKER_REGISTRY_ghcr.io (base64 of user:token)" in out
+    assert "Live check: not run" in out
+    assert "Still open:\n  1. Create the Baseten secret DOCKER_REGISTRY_ghcr.io" in out
+    assert "truss push" not in out
 
 
 def test_the_command_line_opens_the_wizard_with_its_transport_flags(
@@ -428,14 +437,17 @@ async def test_a_failed_check_goes_back_to_credentials_or_on(
         view = current(app)
         assert isinstance(view, CheckView) and not view.result.ok
         assert "bad_credentials" in str(view.query_one("#verdict").render())
-        assert app.focused is view.query_one("#continue-anyway")
-        await pilot.click("#back")  # "Back to credentials"
-        await settle(pilot)
+        assert app.focused is view.query_one("#back")  # mend the credential, first
+        await press(pilot, "enter")  # "Back to credentials"
         assert kind(app) is PageKind.CREDENTIALS and "token" not in app.flow.secrets
-        await type_text(pilot, "octocat")
-        await press(pilot, "enter")
-        await type_text(pilot, PAT)
-        await press(pilot, "enter", "enter")  # the check fails again: Continue anyway
+        # Nothing typed is lost: the username and the (masked) token are still there.
+        assert app.query_one("#input-username", Input).value == "octocat"
+        token = app.query_one("#input-token", Input)
+        assert token.value == PAT and token.password
+        await press(pilot, "enter", "enter")
+        assert kind(app) is PageKind.CHECK
+        await pilot.click("#continue-anyway")  # the check fails again: on anyway
+        await settle(pilot)
         assert kind(app) is PageKind.REVIEW
 
 
@@ -614,3 +626,69 @@ def test_current_setup_shows_the_file_not_the_flags(isolated: Path) -> None:
     shown = services.current_setup(flow)
     assert shown is not None and shown.image != "ghcr.io/acme/other:2"
     assert shown.image and shown.image in FIXTURE.read_text()
+
+
+async def test_back_keeps_every_answer_and_each_methods_values(make_app: AppFactory) -> None:
+    """ECR: OIDC's role ARN, org and team IDs survive Esc; AssumeRole keeps its own ARN;
+    the method list opens on the method chosen, not on the first."""
+    app = make_app(ECR_CONFIG)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "enter")  # registry, OIDC
+        await replace_text(pilot, ROLE)
+        await press(pilot, "enter")
+        await replace_text(pilot, "abcd1234")
+        await press(pilot, "enter")
+        await replace_text(pilot, "wxyz5678")
+        await press(pilot, "enter")
+        assert kind(app) is PageKind.CLOUD
+        await press(pilot, "escape")
+        assert kind(app) is PageKind.FACTS
+        assert app.query_one("#input-org-id", Input).value == "abcd1234"
+        assert app.query_one("#input-team-id", Input).value == "wxyz5678"
+        await press(pilot, "escape")
+        assert app.query_one("#input-role-arn", Input).value == ROLE
+        await press(pilot, "escape")
+        assert kind(app) is PageKind.METHOD
+        assert app.query_one("#choices").highlighted == 0  # OIDC, the one chosen
+        await press(pilot, "down", "enter")  # AssumeRole
+        assert kind(app) is PageKind.FIELDS
+        other = "arn:aws:iam::123456789012:role/assume-me"
+        await replace_text(pilot, other)
+        await press(pilot, "enter", "escape", "escape")
+        assert kind(app) is PageKind.METHOD
+        assert app.query_one("#choices").highlighted == 1  # AssumeRole, the one chosen
+        await press(pilot, "up", "enter")  # OIDC again: its own ARN
+        assert app.query_one("#input-role-arn", Input).value == ROLE
+        await press(pilot, "enter", "enter", "enter", "enter")
+        assert kind(app) is PageKind.REVIEW
+        notes = str(current(app).query_one(".findings").render())
+        assert "assume-me" in notes and "is not used" in notes  # Review says what is dropped
+
+
+async def test_done_tells_the_truth_after_a_failed_check(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The typed username in the commands, the failed live check named, and no "Run next:
+    truss push" while the secret is still to create."""
+    monkeypatch.setattr(services, "run_check", failed_result)
+    app = make_app(SAMPLE.read_text())
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "enter")
+        await replace_text(pilot, "fakeuser")
+        await press(pilot, "enter")
+        await type_text(pilot, PAT)
+        await press(pilot, "enter")
+        await pilot.click("#continue-anyway")
+        await settle(pilot)
+        assert kind(app) is PageKind.REVIEW
+        await pilot.click("#continue")
+        await settle(pilot)
+        assert kind(app) is PageKind.DONE
+        view = current(app)
+        text = "\n".join(str(s.render()) for s in view.query(Static))
+        assert "--username fakeuser" in text and "<user>" not in text
+        assert "bad_credentials" in str(view.query_one("#done-check").render())
+        assert "DOCKER_REGISTRY_ghcr.io" in str(view.query_one("#open").render())
+        assert not view.query(CodeBlock)  # no "Run next: truss push"

@@ -36,6 +36,31 @@ class Outcome:
     created: list[str] = field(default_factory=list)  # created in AWS
     next_steps: list[str] = field(default_factory=list)
     push_command: str = "truss push"
+    secret_values: dict[str, str] = field(default_factory=dict)  # name -> how to build it
+    check: str = ""  # the live check's verdict, "" when none ran
+    check_ok: bool | None = None  # None: no live check ran
+    open: list[str] = field(default_factory=list)  # still to do before `truss push` works
+
+    def summary(self) -> list[str]:
+        """The outcome as plain lines, for the normal screen after a full-screen run."""
+        what = "written" if self.written else "unchanged (it already had this setup)"
+        lines = [f"{self.path} {what}: {self.registry}, {self.method}."]
+        lines += [f"Created in AWS: {c}" for c in self.created]
+        for name in self.secrets:
+            if name in self.stored:
+                lines.append(f"Baseten secret {name}: stored.")
+            else:
+                how = self.secret_values.get(name, "")
+                lines.append(f"Baseten secret to create: {name}" + (f" ({how})" if how else ""))
+        if self.store_note:
+            lines.append(self.store_note[:1].upper() + self.store_note[1:])
+        lines.append(f"Live check: {self.check or 'not run'}")
+        if self.open:
+            lines.append("Still open:")
+            lines += [f"  {i}. {step}" for i, step in enumerate(self.open, 1)]
+        else:
+            lines.append(f"Run next: {self.push_command}")
+        return lines
 
 
 class FinishError(Exception):
@@ -101,7 +126,6 @@ def finish(
         warnings=list(plan.warnings),
         secrets=plan.secrets_to_create,
         created=created,
-        next_steps=next_steps(plan),
     )
     if flow.value("store-secret") == "yes":
         result = flow.store_secret(plan)
@@ -110,7 +134,47 @@ def finish(
         else:
             outcome.store_note = result.problem
             outcome.store_failed = bool(result.failed)
+    _what_is_open(flow, plan, outcome, cloud_done=provision is not None)
     return outcome
+
+
+def _what_is_open(flow: Flow, plan: SetupPlan, outcome: Outcome, *, cloud_done: bool) -> None:
+    """The live check's verdict, the next steps, and what is still open before a
+    `truss push` can pull the image: Done and the summary say it, and show the push
+    only when nothing is."""
+    method = plan.method
+    result = flow.check_result
+    if result is not None:
+        outcome.check_ok = bool(result.ok)
+        outcome.check = (
+            f"passed: {result.image} can be pulled"
+            if result.ok
+            else f"failed: {result.verdict.value}: {result.detail}"
+        )
+    elif flow.check_error:
+        outcome.check_ok, outcome.check = False, f"could not run: {flow.check_error}"
+    outcome.secret_values = {name: method.secret_value for name in outcome.secrets}
+    outcome.next_steps = next_steps(
+        plan,
+        username=flow.value("username") or None,
+        stored=outcome.stored,
+        cloud_done=cloud_done,
+        check_ok=bool(outcome.check_ok),
+    )
+    if method.anonymous:
+        return
+    for name in outcome.secrets:
+        if name not in outcome.stored:
+            outcome.open.append(
+                f"Create the Baseten secret {name} (Settings → Secrets): {method.secret_value}"
+            )
+    if method.keyless and not cloud_done:
+        outcome.open.append(
+            f"Set up the cloud side: `registry-wizard guide --image {plan.image} "
+            f"--method {method.id}`, then `registry-wizard check`"
+        )
+    if outcome.check_ok is False:
+        outcome.open.append(f"The live check {outcome.check}: mend the credential")
 
 
 def _diff(plan: SetupPlan) -> str:

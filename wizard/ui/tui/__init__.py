@@ -32,4 +32,6 @@ def run_tui(flow: Flow) -> int:
         code = EXIT_OK if app.finished else (EXIT_ERROR if app.return_code else EXIT_CANCELLED)
     if not app.finished:
         print(NO_CHANGES, file=sys.stderr)
+    elif app.outcome is not None:  # the full screen is gone with Done: say it again here
+        print("\n".join(app.outcome.summary()))
     return int(code)

@@ -52,18 +52,21 @@ class DoneView(StepView):
         if o.created:
             yield Static(Content.from_markup("[b]Created in AWS[/]"), classes="section")
             yield NoteList([Note("ok", c) for c in o.created])
-        yield Static(Content.from_markup("[b]Baseten secrets[/]"), classes="section")
+        # A secret still to create is listed under "Still open", with how to build it.
         notes = [Note("ok", f"stored in Baseten: {name}") for name in o.stored]
-        notes += [
-            Note("warning", f"create {name} in Baseten (Settings → Secrets)")
-            for name in o.secrets
-            if name not in o.stored
-        ]
         if o.store_note:
             notes.append(Note("warning", o.store_note))
-        if not notes:
+        if not o.secrets:
             notes.append(Note("ok", "none: this method keeps no secret in Baseten"))
-        yield NoteList(notes)
+        if notes:
+            yield Static(Content.from_markup("[b]Baseten secrets[/]"), classes="section")
+            yield NoteList(notes)
+        if o.check:
+            yield Static(Content.from_markup("[b]Live check[/]"), classes="section")
+            yield NoteList([Note("ok" if o.check_ok else "error", o.check)], id="done-check")
+        if o.open:  # `truss push` cannot work yet: say what is open instead
+            yield Static(Content.from_markup("[b]Still open[/]"), classes="section")
+            yield NoteList([Note("warning", step.replace("`", "")) for step in o.open], id="open")
         yield Static(Content.from_markup("[b]Next[/]"), classes="section")
         yield Static(
             Content("\n").join(
@@ -72,7 +75,8 @@ class DoneView(StepView):
             ),
             classes="listing",
         )
-        yield CodeBlock(o.push_command, "sh", title="Run next")
+        if not o.open:
+            yield CodeBlock(o.push_command, "sh", title="Run next")
 
     def compose_actions(self) -> Iterable[Widget]:
         yield Button("Quit", id="quit", variant="primary", compact=True)
