@@ -201,6 +201,7 @@ def test_setup_with_missing_answers_opens_the_wizard_with_the_flags_as_answers(
         choice = text = confirm = secret = _ask
 
     monkeypatch.setattr(plain, "QuestionaryPrompter", Refuse)
+    monkeypatch.setattr(plain, "LinePrompter", Refuse)  # TERM=dumb: line prompts
     monkeypatch.setenv("TERM", "dumb")
     assert cli.main(argv) == 2
     assert asked == ["role-arn"] and len(first) == 1  # one question at a time
@@ -304,8 +305,11 @@ async def test_cloud_setup_copy_check_and_the_command_palette(
             "Create it for me",
             "Toggle light/dark theme",
             "Quit",
+            "Continue",
         ):
             assert expected in names, names
+        assert len(names) == len(set(names)), names  # every action once: two shell blocks
+        assert "Copy shell · 1. Find your Baseten organization and team IDs" in names
         dark = app.current_theme.dark
         await press(pilot, "ctrl+p")
         await type_text(pilot, "light/dark")
@@ -692,3 +696,81 @@ async def test_done_tells_the_truth_after_a_failed_check(
         assert "bad_credentials" in str(view.query_one("#done-check").render())
         assert "DOCKER_REGISTRY_ghcr.io" in str(view.query_one("#open").render())
         assert not view.query(CodeBlock)  # no "Run next: truss push"
+
+
+async def test_storing_the_secret_asks_for_the_baseten_key_when_none_is_at_hand(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch, loopback_only: list[str]
+) -> None:
+    """No BASETEN_API_KEY, no ~/.trussrc: ticking "Store the secret" asks for the key
+    (masked) instead of failing on Done."""
+    monkeypatch.setattr(services, "run_check", ok_result)
+    with BasetenStandIn() as baseten:
+        for name, value in baseten.env(with_key=False).items():
+            monkeypatch.setenv(name, value)
+        app = make_app(SAMPLE.read_text())
+        async with app.run_test(size=(100, 32)) as pilot:
+            await settle(pilot)
+            await press(pilot, "enter", "enter")
+            await replace_text(pilot, "fakeuser")
+            await press(pilot, "enter")
+            await type_text(pilot, PAT)
+            await press(pilot, "enter", "enter")
+            assert kind(app) is PageKind.REVIEW
+            key = app.query_one("#baseten-key", Input)
+            assert not key.display and key.password
+            await pilot.click("#store-secret")
+            await settle(pilot)
+            assert key.display and app.focused is key
+            await press(pilot, "enter")  # no key typed: asked for, nothing written
+            assert kind(app) is PageKind.REVIEW and "API key" in str(
+                current(app).query_one(".view-error").render()
+            )
+            await type_text(pilot, baseten.api_key)
+            await press(pilot, "enter")
+            assert kind(app) is PageKind.DONE and app.outcome is not None
+            assert app.outcome.stored == ["DOCKER_REGISTRY_ghcr.io"], app.outcome.store_note
+        stored = baseten.secrets["DOCKER_REGISTRY_ghcr.io"]
+    assert base64.b64decode(stored).decode() == f"fakeuser:{PAT}"
+
+
+HEALTHY = (
+    "model_name: ranker\n"
+    "base_image:\n"
+    "  image: ghcr.io/acme/llm:1.2\n"
+    "secrets:\n"
+    "  DOCKER_REGISTRY_ghcr.io: null\n"
+)
+
+
+def test_a_healthy_setup_offers_keep_first(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ "No problems found": Enter keeps the file as it is and quits, with exit 0."""
+
+    async def enter(pilot: Any) -> None:
+        await settle(pilot)
+        view = current(pilot.app)
+        assert view.page.kind is PageKind.CURRENT
+        assert pilot.app.focused is view.query_one("#keep")
+        await press(pilot, "enter")
+
+    def run(self: WizardApp) -> Any:
+        self.cursor_blink = False
+        return App.run(self, headless=True, auto_pilot=enter)
+
+    (isolated / "config.yaml").write_text(HEALTHY)
+    monkeypatch.setattr(WizardApp, "run", run)
+    assert run_tui(Flow(Path("config.yaml"))) == 0
+    assert capsys.readouterr().err.strip() == "No changes were made."
+    assert (isolated / "config.yaml").read_text() == HEALTHY
+
+
+async def test_current_setup_masks_a_real_secret_value(make_app: AppFactory) -> None:
+    token = "ghp_" + "s" * 36
+    app = make_app(HEALTHY.replace("null", token))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        assert kind(app) is PageKind.CURRENT
+        text = "\n".join(str(s.render()) for s in current(app).query(".listing"))
+        assert "DOCKER_REGISTRY_ghcr.io: <secret value, 40 chars>" in text
+        assert token not in text and ": null" not in text

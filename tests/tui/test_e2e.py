@@ -86,7 +86,8 @@ async def complete(pilot: Pilot[int], name: str, *, live: bool) -> CheckView | N
         page = current(app).page
         k = page.kind
         if k is PageKind.CURRENT:
-            await press(pilot, "tab", "enter")  # Fix is focused; Tab to Start over
+            app.query_one("#start-over").focus()
+            await press(pilot, "enter")
         elif k is PageKind.IMAGE:
             await replace_text(pilot, image)
             await press(pilot, "enter")

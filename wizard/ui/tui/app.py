@@ -18,7 +18,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Button, Footer, Header, Static
 from textual.worker import get_current_worker
 
 from wizard.flow import Flow
@@ -244,6 +244,10 @@ class WizardApp(App[int]):
         self.nav.start_over()
         await self.show_page()
 
+    def on_current_setup_view_keep(self, event: CurrentSetupView.Keep) -> None:
+        event.stop()
+        self.exit(EXIT_OK)  # nothing to change: a success, and "No changes were made."
+
     def on_done_view_quit(self, event: DoneView.Quit) -> None:
         event.stop()
         self.exit(EXIT_OK)
@@ -327,6 +331,10 @@ class WizardApp(App[int]):
             if self.page.kind not in (PageKind.CURRENT,):
                 yield SystemCommand("Back", "Undo the last step (Esc)", self.action_back)
         view = self.view
+        if view is not None and not self.finished and not isinstance(view, ReviewView):
+            go_on = view.query("#continue").results(Button)
+            if any(not b.disabled and b.display and not b.has_class("-hidden") for b in go_on):
+                yield SystemCommand("Continue", "Go on to the next step (Enter)", view.submit)
         if view is not None:
             for name, help_text, callback in view.palette_commands():
                 yield SystemCommand(name, help_text, callback)

@@ -122,7 +122,8 @@ class CurrentSetup:
     registry: str | None  # the registry's label
     method: str | None  # the catalog method's label, or the file's auth_method as written
     values: list[tuple[int | None, str, str]]  # (line, key, value) of docker_auth
-    secrets: list[tuple[int | None, str]]  # declared secret names
+    # (line, name, value as shown): `null`, or a marker for a real value in the file
+    secrets: list[tuple[int | None, str, str]]
     findings: list[Finding]  # the rulebook's, placed on their lines
 
 
@@ -167,9 +168,20 @@ def current_setup(flow: Flow) -> CurrentSetup | None:
         registry=reg.label if reg is not None else None,
         method=shown_method,
         values=values,
-        secrets=[(doc.line_of("secrets", str(n)), str(n)) for n in names],
+        secrets=[
+            (doc.line_of("secrets", str(n)), str(n), _shown_secret(secrets[n])) for n in names
+        ],
         findings=findings,
     )
+
+
+def _shown_secret(value: object) -> str:
+    """A secret's value in config.yaml as the current-setup screen shows it: never itself."""
+    from wizard.model.redact import marker
+
+    if value is None:
+        return "null"
+    return marker(value if isinstance(value, str) else str(value))
 
 
 # -- finishing ------------------------------------------------------------------------------

@@ -129,6 +129,11 @@ class CheckView(StepView):
         self.query_one("#back", Button).label = "Back to credentials" if not ok else "Back"
         self.query_one("#continue" if ok else "#back").focus()
 
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        if self.has_class("-failed"):
+            return [("Continue anyway", "Go on without a passing live check", self.submit)]
+        return []
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "continue-anyway":
             event.stop()

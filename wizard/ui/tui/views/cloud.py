@@ -150,8 +150,8 @@ class CloudView(StepView):
 
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         out: list[tuple[str, str, Any]] = []
-        for block in self.query_one(GuideView).code_blocks:
-            out.append((f"Copy {block.title}", "Copy this block of the guide", block.copy))
+        for name, help_text, block in self.query_one(GuideView).copy_commands():
+            out.append((name, help_text, block.copy))
         if self.keyless:
             out.append((f"Check my {self.cloud} setup", "Inspect the cloud side", self.check_cloud))
         if self.can_provision:

@@ -4,6 +4,7 @@ in it (with line numbers), then Fix or Start over."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from textual.content import Content
 from textual.message import Message
@@ -23,6 +24,9 @@ class CurrentSetupView(StepView):
 
     class StartOver(Message):
         pass
+
+    class Keep(Message):
+        """Leave config.yaml as it is and finish."""
 
     def __init__(self, page: Page, flow: Flow, setup: CurrentSetup) -> None:
         name = flow.config.name
@@ -62,11 +66,12 @@ class CurrentSetupView(StepView):
             yield Static(
                 Content("\n").join(
                     Content.from_markup(
-                        "[$foreground-muted]$line[/] $name: null",
+                        "[$foreground-muted]$line[/] $name: $value",
                         line=f"{line or '':>4}",
                         name=name,
+                        value=value,
                     )
-                    for line, name in s.secrets
+                    for line, name, value in s.secrets
                 ),
                 classes="listing",
             )
@@ -83,16 +88,49 @@ class CurrentSetupView(StepView):
         ] or [Note("ok", "No problems found: truss will accept this setup.")]
         yield NoteList(notes, classes="findings")
 
+    @property
+    def healthy(self) -> bool:
+        return not self.setup.findings
+
     def compose_actions(self) -> Iterable[Widget]:
-        yield Button("Fix", id="fix", variant="primary", compact=True)
+        if self.healthy:  # nothing to fix: keeping the file is the first offer
+            yield Button("Keep", id="keep", variant="primary", compact=True)
+            yield Button("Change it", id="fix", compact=True)
+        else:
+            yield Button("Fix", id="fix", variant="primary", compact=True)
         yield Button("Start over", id="start-over", compact=True)
 
     def focus_first(self) -> None:
-        self.query_one("#fix").focus()
+        self.query_one("#keep" if self.healthy else "#fix").focus()
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        out: list[tuple[str, str, Any]] = []
+        if self.healthy:
+            out.append(("Keep", "Leave config.yaml as it is and quit", self._keep))
+        out.append(
+            (
+                "Fix" if not self.healthy else "Change it",
+                "Go through the steps with config.yaml's values",
+                lambda: self.post_message(self.Fix()),
+            )
+        )
+        out.append(
+            (
+                "Start over",
+                "Go through the steps afresh",
+                lambda: self.post_message(self.StartOver()),
+            )
+        )
+        return out
+
+    def _keep(self) -> None:
+        self.post_message(self.Keep())
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        if event.button.id == "fix":
+        if event.button.id == "keep":
+            self._keep()
+        elif event.button.id == "fix":
             self.post_message(self.Fix())
         elif event.button.id == "start-over":
             self.post_message(self.StartOver())

@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from textual import on
 from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Static
+from textual.widgets import Button, Checkbox, Input, Static
 
 from wizard.flow import Flow
+from wizard.model.secret import Secret
 from wizard.ui.tui import services
 from wizard.ui.tui.navigation import Page
 from wizard.ui.tui.views.base import StepView
@@ -30,6 +32,9 @@ class ReviewView(StepView):
             self.diff, self.warnings = "", []
             self.problem = getattr(e, "message", str(e))
         self.provision = provision
+        self.asks_key = self.page.question("store-secret") is not None and not (
+            flow.baseten_key or services.has_baseten_login()
+        )
         self.subtitle = (
             f"What will change in {flow.config.name}."
             if self.diff
@@ -63,6 +68,23 @@ class ReviewView(StepView):
         store = self.page.question("store-secret")
         if store is not None:
             yield Checkbox(store.prompt, value=store.default == "yes", id="store-secret")
+            if self.asks_key:  # no BASETEN_API_KEY, no `truss login`: ask for it here
+                key = Input(
+                    password=True,
+                    placeholder="Baseten API key (used once to store the secret, never saved)",
+                    id="baseten-key",
+                    classes="-hidden" if store.default != "yes" else "",
+                )
+                key.cursor_blink = self.wizard.cursor_blink
+                yield key
+
+    @on(Checkbox.Changed, "#store-secret")
+    def _store_toggled(self, event: Checkbox.Changed) -> None:
+        keys = self.query("#baseten-key").results(Input)
+        for key in keys:
+            key.set_class(not event.value, "-hidden")
+            if event.value:
+                key.focus()
 
     def _stores_secret(self) -> bool:
         """The live check's credential builds the method's secret: there is one to store."""
@@ -85,6 +107,22 @@ class ReviewView(StepView):
     def focus_first(self) -> None:
         button = self.query_one("#continue", Button)
         (button if not button.disabled else self.query_one("#back")).focus()
+
+    def submit(self) -> None:
+        store = self.query("#store-secret").results(Checkbox)
+        keys = list(self.query("#baseten-key").results(Input))
+        if any(c.value for c in store) and keys:
+            if not keys[0].value.strip():
+                self.show_error("Type your Baseten API key to store the secret, or untick it.")
+                keys[0].focus()
+                return
+            self.flow.baseten_key = Secret(keys[0].value.strip())
+        super().submit()
+
+    @on(Input.Submitted, "#baseten-key")
+    def _key_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit()
 
     def answers(self) -> list[tuple[str, Any]]:
         out: list[tuple[str, Any]] = []

@@ -10,9 +10,12 @@ from textual.widgets import Button, Label, Static
 
 
 class CodeBlock(Vertical):
-    def __init__(self, code: str, language: str = "", *, title: str = "") -> None:
+    def __init__(
+        self, code: str, language: str = "", *, title: str = "", heading: str = ""
+    ) -> None:
         super().__init__(classes="code-block")
         self.code = code
+        self.heading = heading  # the guide's heading above it, for the command palette
         self.language = language
         self.title = title or _TITLES.get(language, language or "text")
 

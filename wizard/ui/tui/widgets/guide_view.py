@@ -21,6 +21,7 @@ class Fence:
     language: str
     code: str
     title: str
+    heading: str = ""  # the guide's heading above the block
 
 
 def split_guide(markdown: str) -> list[str | Fence]:
@@ -34,7 +35,14 @@ def split_guide(markdown: str) -> list[str | Fence]:
             parts.append(prose)
         headings = _HEADING.findall(markdown[: m.start()])
         named = _FILE.search(headings[-1]) if headings else None
-        parts.append(Fence(m.group(1), m.group(2).rstrip("\n"), named.group(1) if named else ""))
+        parts.append(
+            Fence(
+                m.group(1),
+                m.group(2).rstrip("\n"),
+                named.group(1) if named else "",
+                headings[-1].replace("`", "").strip() if headings else "",
+            )
+        )
         pos = m.end()
     if markdown[pos:].strip():
         parts.append(markdown[pos:])
@@ -50,10 +58,27 @@ class GuideView(Vertical):
     def compose(self) -> ComposeResult:
         for part in self.parts:
             if isinstance(part, Fence):
-                yield CodeBlock(part.code, part.language, title=part.title)
+                yield CodeBlock(part.code, part.language, title=part.title, heading=part.heading)
             else:
                 yield Markdown(part)
 
     @property
     def code_blocks(self) -> list[CodeBlock]:
         return list(self.query(CodeBlock))
+
+    def copy_commands(self) -> list[tuple[str, str, CodeBlock]]:
+        """("Copy <what>", the heading, the block) for each block, every name once: two
+        shell blocks are told apart by their headings, then by number."""
+        blocks = self.code_blocks
+        names = [f"Copy {b.title}" for b in blocks]
+        for i, b in enumerate(blocks):
+            if names.count(names[i]) > 1 and b.heading:
+                names[i] = f"Copy {b.title} · {b.heading}"
+        seen: dict[str, int] = {}
+        out = []
+        for name, b in zip(names, blocks, strict=True):
+            seen[name] = seen.get(name, 0) + 1
+            if names.count(name) > 1:
+                name = f"{name} ({seen[name]})"
+            out.append((name, b.heading or "Copy this block of the guide", b))
+        return out
