@@ -346,7 +346,7 @@ def test_real_questionary_prompts_over_pipe_input(tmp_path: Path) -> None:
         "\r",  # registry: the detected one is pre-selected
         "\r",  # guide shown (info: no prompt) -> username
         "\r",  # token: empty, skip the live check
-        "y",  # write? (confirm takes a single key)
+        "y\r",  # write? (y, then Enter: a yes/no never submits on one key)
     ]
     with create_pipe_input() as pipe:
         for k in keys:

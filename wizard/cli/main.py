@@ -26,26 +26,36 @@ from wizard.model.exits import EXIT_OK, EXIT_USAGE
 
 
 def _run_tui(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    """No command: the full-screen wizard, on a terminal that can host it."""
+    """No command: the full-screen wizard on a terminal that can host it; on a dumb one
+    (TERM=dumb) the plain wizard, one question at a time, as `setup --plain` asks."""
     from wizard.cli import output as report
 
-    if not _full_screen_ok():
-        parser.print_help(sys.stderr)
+    full_screen = _full_screen_ok()
+    if not full_screen and not sys.stdin.isatty():
+        parser.print_usage(sys.stderr)
         report.error(
-            "the full-screen wizard needs a terminal; use `registry-wizard setup "
-            "--plain` for one question at a time, or the setup flags in scripts"
+            "the wizard needs a terminal; in scripts, pass the answers as flags: "
+            "registry-wizard setup --help"
         )
         return EXIT_USAGE
     if args.tui_demo:
         config = report.demo_project() / "config.yaml"
+        if not full_screen:
+            report.info(f"demo: working on a copy of the sample project: {config}")
     else:
         from wizard.cli.where import config_path
 
         config = config_path(args.tui_config)
     from wizard.flow import Flow
+
+    flow = Flow(config, check_options=transport_from(args, "tui_"))
+    if not full_screen:
+        from wizard.ui import plain
+
+        return plain.run(flow, plain.make_prompter())
     from wizard.ui.tui import run_tui
 
-    return run_tui(Flow(config, check_options=transport_from(args, "tui_")))
+    return run_tui(flow)
 
 
 def _full_screen_ok() -> bool:

@@ -177,7 +177,9 @@ def _run_flow(
         for message in refused:
             report.error(message)
         return EXIT_ERROR  # as setup says of a wrong value when none is missing
-    if not interactive:
+    # One question at a time needs a terminal to type on; its questions go to stderr
+    # as plain lines when stdout is not a terminal too.
+    if not (interactive if full_screen else sys.stdin.isatty()):
         report.error(plain.not_interactive_message(flow))
         return EXIT_USAGE
     if full_screen:
@@ -187,7 +189,7 @@ def _run_flow(
         # confirms it there: --provision does not skip that.
         flow.presets.pop("provision", None)
         return run_tui(flow)
-    return plain.run(flow, plain.QuestionaryPrompter(), dry_run=args.dry_run)
+    return plain.run(flow, plain.make_prompter(), dry_run=args.dry_run)
 
 
 def _plan_provision(flow: Any, args: argparse.Namespace) -> object:

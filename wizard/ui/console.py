@@ -8,7 +8,10 @@ whole-process budget is 0.25 s.
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import sys
+import textwrap
 from typing import TYPE_CHECKING, Any, TextIO
 
 from wizard.model.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE
@@ -29,16 +32,57 @@ def paint(text: str, code: str, stream: TextIO) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if color_enabled(stream) else text
 
 
+def width(stream: TextIO | None = None) -> int:
+    """Columns to wrap at: the terminal's, one short of the edge (a line that fills the
+    last column makes some terminals add a blank line)."""
+    return max(20, shutil.get_terminal_size((80, 24)).columns - 1)
+
+
+# A line's hanging indent: its own indent plus a list marker ("1. ", "- ", "✗ ").
+_HANG = re.compile(r"^(\s*(?:(?:\d+[.)]|[-*•✓✗?!])\s+)?)")
+
+
+def wrap(text: str, columns: int | None = None) -> str:
+    """`text` wrapped at word boundaries to `columns` (the terminal's): each line keeps
+    its indent, list items hang, and a word longer than a line (a URL, a command) is
+    left whole rather than cut in two."""
+    columns = columns or width()
+    out: list[str] = []
+    for line in text.splitlines() or [""]:
+        if len(line) <= columns:
+            out.append(line.rstrip())
+            continue
+        hang = " " * len(_HANG.match(line).group(1))  # type: ignore[union-attr]
+        out += textwrap.wrap(
+            line,
+            columns,
+            subsequent_indent=hang,
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [""]
+    return "\n".join(out)
+
+
+def _say(prefix: str, code: str, message: str) -> None:
+    """A message on stderr; on a terminal, wrapped to its width at word boundaries."""
+    text = f"{prefix} {message}" if prefix else message
+    if sys.stderr.isatty():
+        text = wrap(text)
+    if prefix:
+        text = paint(prefix, code, sys.stderr) + text[len(prefix) :]
+    print(text, file=sys.stderr)
+
+
 def info(message: str) -> None:
-    print(message, file=sys.stderr)
+    _say("", "", message)
 
 
 def warn(message: str) -> None:
-    print(paint("warning:", "33", sys.stderr), message, file=sys.stderr)
+    _say("warning:", "33", message)
 
 
 def error(message: str) -> None:
-    print(paint("error:", "31;1", sys.stderr), message, file=sys.stderr)
+    _say("error:", "31;1", message)
 
 
 def print_diff(diff: str, stream: TextIO | None = None) -> None:
@@ -55,14 +99,95 @@ def print_diff(diff: str, stream: TextIO | None = None) -> None:
         print(line, file=out)
 
 
-def print_steps(steps: list[str]) -> None:
-    info("Next:")
+def step_lines(n: int, step: str, username: str | None = None) -> list[str]:
+    """A numbered step: its prose wrapped on a terminal, each command it names (the
+    backticked parts) alone on an indented line, never wrapped, so it can be copied."""
+    if username:
+        import shlex
+
+        step = step.replace("<user>", shlex.quote(username))
+    head, hang = f"  {n}. ", " " * (len(str(n)) + 4)
+    out: list[str] = []
+    prose = ""
+    for i, part in enumerate(re.split(r"`([^`]+)`", step)):
+        if i % 2 == 0:
+            prose += part
+            continue
+        out.append(_tidy(prose))
+        out.append("\0" + part)  # a command: a line of its own
+        prose = ""
+    out.append(_tidy(prose))
+    out = [p for p in out if p]
+    lines: list[str] = []
+    for piece in out:
+        if piece.startswith("\0"):
+            lines.append(f"{hang}  {piece[1:]}")
+        else:
+            lines.append((head if not lines else hang) + piece)
+    if not lines:
+        lines.append(head.rstrip())
+    elif not lines[0].startswith(head):
+        lines.insert(0, head.rstrip())
+    return lines
+
+
+def _tidy(prose: str) -> str:
+    """Prose around a command moved to its own line, without the punctuation that hugged
+    it (", or follow", "(... shows how).")."""
+    text = prose.strip().lstrip(",;").strip().rstrip("(").strip()
+    if text.endswith(").") and "(" not in text:
+        text = text[:-2].rstrip() + "."
+    return "" if text in ("", ".", ")") else text
+
+
+def print_steps(steps: list[str], username: str | None = None, title: str = "Next:") -> None:
+    if not steps:
+        return
+    info(title)
     for i, step in enumerate(steps, 1):
-        info(f"  {i}. {step}")
+        for line in step_lines(i, step, username):
+            # wrap prose only: a command line is printed whole
+            print(
+                line if line.startswith(" " * (len(str(i)) + 6)) else _wrapped(line),
+                file=sys.stderr,
+            )
 
 
-def print_outcome(outcome: Outcome) -> None:
-    """What the finisher did, then what is left to do."""
+def _wrapped(line: str) -> str:
+    return wrap(line) if sys.stderr.isatty() else line
+
+
+def _check_line(outcome: Outcome, flow: Flow | None) -> tuple[str, bool | None]:
+    """The live check's verdict for the summary, and whether it passed (None: none ran)."""
+    said = getattr(outcome, "check", "")
+    if said:
+        return said, getattr(outcome, "check_ok", None)
+    result = getattr(flow, "check_result", None)
+    if result is None:
+        return "", None
+    if result.ok:
+        return f"passed: {getattr(result, 'image', '') or 'the image'} can be pulled", True
+    return f"failed: {result.verdict.value}: {result.detail}", False
+
+
+def _still_open(outcome: Outcome, plan: SetupPlan | None, check_ok: bool | None) -> bool:
+    """Is anything left before `truss push` can pull the image?"""
+    said = getattr(outcome, "open", None)
+    if said is not None:
+        return bool(said) or check_ok is False
+    if plan is not None and plan.method.anonymous:
+        return check_ok is False
+    unstored = [s for s in outcome.secrets if s not in outcome.stored]
+    cloud = plan is not None and plan.method.keyless and not outcome.created
+    return bool(unstored) or cloud or check_ok is False
+
+
+def print_outcome(
+    outcome: Outcome, flow: Flow | None = None, plan: SetupPlan | None = None
+) -> None:
+    """What the finisher did, then what is left to do: the file written, the Baseten
+    secrets still to create, the live check, and `truss push` only when nothing is open."""
+    username = (flow.value("username") if flow is not None else None) or None
     for line in outcome.created:
         info(f"created: {line}")
     if outcome.written:
@@ -72,7 +197,18 @@ def print_outcome(outcome: Outcome) -> None:
         info(f"stored in Baseten: {name}")
     if outcome.store_note:
         (error if outcome.store_failed else warn)(outcome.store_note)
-    print_steps(outcome.next_steps)
+    how = plan.method.secret_value if plan is not None else ""
+    for name in outcome.secrets:
+        if name not in outcome.stored:
+            info(f"Baseten secret to create: {name}" + (f" ({how})" if how else ""))
+    check, check_ok = _check_line(outcome, flow)
+    if check:
+        info(f"Live check: {check}")
+    push = getattr(outcome, "push_command", "truss push")
+    steps = [s for s in outcome.next_steps if push not in s.replace("`", "")]
+    print_steps(steps, username)
+    if not _still_open(outcome, plan, check_ok):
+        info(f"Run next: {push}")
 
 
 def ask_yes(question: str) -> bool:
@@ -129,7 +265,7 @@ def act(
     if dry_run:
         nothing = ", and nothing was created in AWS." if creates else "."
         info(f"dry run: {plan.doc.path} was not written{nothing}")
-        print_steps(next_steps(plan))
+        print_steps([s for s in next_steps(plan) if "truss push" not in s])
         return EXIT_OK
     question = "Create these in AWS and write " if creates else "Write these changes to "
     if not yes and not ask_yes(f"{question}{plan.doc.path}? [y/N] "):
@@ -142,5 +278,145 @@ def act(
             info(f"created: {line}")
         error(e.message)
         return EXIT_ERROR
-    print_outcome(outcome)
+    print_outcome(outcome, flow, plan)
     return EXIT_ERROR if outcome.store_failed else EXIT_OK
+
+
+# -- markdown as terminal text ---------------------------------------------------------
+
+_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})")
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_ITEM = re.compile(r"^(\s*)([-*+]|\d+[.)])\s+(.*)$")
+_QUOTE = re.compile(r"^\s{0,3}>\s?(.*)$")
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+
+
+def plain_inline(text: str) -> str:
+    """Markdown inline marks dropped: `code` and **bold** as their text, a link as
+    "text (url)". Code spans are kept as written (an `arn:...:*` stays whole)."""
+    parts = _CODE_SPAN.split(text)
+    out: list[str] = []
+    # split() with two groups: text, ticks, code, text, ticks, code, ...
+    for i in range(0, len(parts), 3):
+        prose = _STRONG.sub(r"\2", parts[i])
+        out.append(_LINK.sub(lambda m: f"{m[1]} ({m[2]})" if m[1] != m[2] else m[1], prose))
+        if i + 2 < len(parts):
+            out.append(parts[i + 2].strip() if parts[i + 2].strip() else parts[i + 2])
+    return "".join(out)
+
+
+def render_markdown(markdown: str, columns: int | None = None, *, color: bool = False) -> str:
+    """A guide's markdown as terminal text: prose wrapped at word boundaries to
+    `columns`, marks dropped, headings bold (with `color`), and code blocks printed
+    exactly as written, indented and never wrapped, so a copied command still works.
+    Without `color` the text has no escape sequences at all."""
+    columns = columns or width()
+    out: list[str] = []
+    block: list[str] = []  # the lines of the paragraph, list item or quote being read
+    first = rest = ""  # the block's first-line prefix and its hanging indent
+
+    def blank() -> None:
+        if out and out[-1] != "":
+            out.append("")
+
+    def flush() -> None:
+        nonlocal block
+        if block:
+            text = plain_inline(" ".join(line.strip() for line in block))
+            out.extend(
+                textwrap.wrap(
+                    text,
+                    columns,
+                    initial_indent=first,
+                    subsequent_indent=rest,
+                    break_long_words=False,
+                    break_on_hyphens=False,
+                )
+            )
+        block = []
+
+    lines = markdown.splitlines()
+    i = 0
+    in_list = False
+    while i < len(lines):
+        line = lines[i]
+        fence = _FENCE.match(line)
+        if fence:
+            flush()
+            indent, mark = fence.group(1), fence.group(2)
+            blank()
+            i += 1
+            while i < len(lines) and not lines[i].strip().startswith(mark):
+                code = lines[i][len(indent) :] if lines[i].startswith(indent) else lines[i]
+                code = "    " + indent + code.rstrip()
+                out.append(paint_if(code.rstrip(), "36", color) if code.strip() else "")
+                i += 1
+            i += 1  # the closing fence
+            out.append("")
+            continue
+        if not line.strip():
+            flush()
+            in_list = False
+            i += 1
+            continue
+        heading = _HEADING.match(line)
+        if heading:
+            flush()
+            blank()
+            title = plain_inline(heading.group(2))
+            for piece in textwrap.wrap(title, columns, break_long_words=False) or [""]:
+                out.append(paint_if(piece, "1", color))
+            if len(heading.group(1)) == 1:
+                out.append("=" * min(len(title), columns))
+            out.append("")
+            i += 1
+            continue
+        item = _ITEM.match(line)
+        quote = _QUOTE.match(line)
+        if item:
+            flush()
+            if not in_list:
+                blank()
+            in_list = True
+            indent, marker, text = item.groups()
+            marker = "-" if marker in "-*+" else marker
+            first = "  " + indent + marker + " "
+            rest = " " * len(first)
+            block = [text]
+        elif quote:
+            if not block or first != "  | ":
+                flush()
+                blank()
+                first = rest = "  | "
+            block.append(quote.group(1))
+        elif line.lstrip().startswith("|"):
+            flush()
+            blank()
+            rows = []
+            while i < len(lines) and lines[i].lstrip().startswith("|"):
+                cells = [plain_inline(c.strip()) for c in lines[i].strip().strip("|").split("|")]
+                if not all(set(c) <= set("-: ") for c in cells):
+                    rows.append(cells)
+                i += 1
+            widths = [max(len(r[k]) for r in rows if k < len(r)) for k in range(len(rows[0]))]
+            for r in rows:
+                cells = (c.ljust(w) for c, w in zip(r, widths, strict=False))
+                out.append(("  " + "  ".join(cells)).rstrip())
+            out.append("")
+            continue
+        else:
+            if not block:
+                blank()
+                first = rest = ""
+            block.append(line)
+        i += 1
+    flush()
+    while out and out[-1] == "":
+        out.pop()
+    return "\n".join(out)
+
+
+def paint_if(text: str, code: str, color: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if color else text

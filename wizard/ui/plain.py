@@ -3,8 +3,12 @@ interface so tests can script it (as gh's tests do) and other skins can reuse th
 
 from __future__ import annotations
 
+import os
+import re
+import shlex
 import sys
-from typing import Any, Protocol
+import textwrap
+from typing import Any, Protocol, TextIO
 
 from wizard.config.plan import SetupError
 from wizard.flow import INFO_IDS, Flow, Kind, Question
@@ -28,11 +32,54 @@ class Prompter(Protocol):
     def error(self, message: str) -> None: ...
 
 
+def write_default(q: Question) -> bool:
+    """A confirm's default. Writing config.yaml is never the default: only a typed yes
+    writes (the flow offers "yes" there for the full-screen wizard's button)."""
+    return False if q.id == "yes" else q.default != "no"
+
+
+def _hint(default: bool) -> str:
+    return "[Y/n]" if default else "[y/N]"
+
+
 class QuestionaryPrompter:
-    """Real prompts. `input`/`output` go to prompt_toolkit (pipe input in tests)."""
+    """Real prompts. `input`/`output` go to prompt_toolkit (pipe input in tests).
+
+    Every prompt is wrapped to the terminal's width at word boundaries (prompt_toolkit
+    would cut a long line mid-word); a validation error is printed in full above the
+    question asked again (not in a one-line toolbar); an accepted default is echoed;
+    every yes/no waits for Enter."""
 
     def __init__(self, **pt_kwargs: Any) -> None:
         self.kw = pt_kwargs
+        # Without this prompt_toolkit asks the terminal where its cursor is before the
+        # first prompt; a terminal slow to answer (or one that never does, like a
+        # `script` log) gets the first question drawn twice, and a CPR warning.
+        os.environ.setdefault("PROMPT_TOOLKIT_NO_CPR", "1")
+
+    def _columns(self) -> int:
+        out = self.kw.get("output")
+        if out is not None:
+            try:
+                return max(20, out.get_size().columns - 1)
+            except Exception:  # a DummyOutput in tests
+                return 79
+        return console.width()
+
+    def _message(self, text: str, room: int = 0) -> str:
+        """The question, wrapped after questionary's "? " and indented under it; the
+        answer on a line of its own when fewer than `room` columns are left for it."""
+        columns = self._columns()
+        lines = textwrap.wrap(
+            text,
+            columns - 2,
+            subsequent_indent="  ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [text]
+        if room and len(lines[-1]) + 4 + room > columns:
+            lines.append(" ›")
+        return "\n".join(lines)
 
     def _ask(self, prompt: Any) -> Any:
         answer = prompt.unsafe_ask()  # raises KeyboardInterrupt on Ctrl-C
@@ -41,14 +88,15 @@ class QuestionaryPrompter:
     def choice(self, q: Question) -> str:
         import questionary
 
+        columns = self._columns()
         choices = [
-            questionary.Choice(f"{c.label}  {c.description}".rstrip(), value=c.value)
+            questionary.Choice(_Title(c.label, c.description, columns), value=c.value)
             for c in q.choices
         ]
         choices.append(questionary.Choice(BACK_LABEL, value="\0back"))
         answer = self._ask(
             questionary.select(
-                q.prompt,
+                self._message(q.prompt),
                 choices=choices,
                 default=next((c for c in choices if c.value == q.default), None),
                 **self.kw,
@@ -62,16 +110,14 @@ class QuestionaryPrompter:
         import questionary
 
         hint = f" [{q.default}]" if q.default else ""
-
-        def validate(value: str) -> bool | str:
-            if value.strip() == "<" or (not value and q.default) or q.validate is None:
-                return True
-            if not value.strip():
-                return True if not q.required else f"{q.prompt} is required"
-            return q.validate(value) or True
-
+        # No validator here: the flow's answer() judges, and drive() prints the whole
+        # message above the question asked again.
         answer = self._ask(
-            questionary.text(f"{q.prompt}{hint} (< to go back)", validate=validate, **self.kw)
+            questionary.text(
+                self._message(f"{q.prompt}{hint} (< to go back)", max(len(q.default or ""), 24)),
+                key_bindings=_enter_keeps(q.default),
+                **self.kw,
+            )
         )
         if str(answer).strip() == "<":
             raise Back
@@ -80,7 +126,9 @@ class QuestionaryPrompter:
     def secret(self, q: Question) -> Secret:
         import questionary
 
-        answer = self._ask(questionary.password(f"{q.prompt} (< to go back)", **self.kw))
+        answer = self._ask(
+            questionary.password(self._message(f"{q.prompt} (< to go back)"), **self.kw)
+        )
         if answer == "<":
             raise Back
         return Secret(str(answer))
@@ -88,21 +136,192 @@ class QuestionaryPrompter:
     def confirm(self, q: Question) -> bool:
         import questionary
 
-        return bool(self._ask(questionary.confirm(q.prompt, default=q.default != "no", **self.kw)))
+        default = write_default(q)
+        # auto_enter=False: `y` alone submits nothing; Enter does, and the answer stays
+        # on the line ("Yes"/"No").
+        prompt = questionary.confirm(
+            self._message(q.prompt),
+            default=default,
+            auto_enter=False,
+            instruction=f"{_hint(default)} ",
+            **self.kw,
+        )
+        return bool(self._ask(prompt))
 
     def show(self, title: str, body: str) -> None:
-        out = self.kw.get("output")
-        if out is None:
+        if self.kw.get("output") is None:
             print(f"\n{title}\n{'─' * len(title)}\n{body}\n", file=sys.stderr)
 
     def error(self, message: str) -> None:
-        print(f"  ✗ {message}", file=sys.stderr)
+        if self.kw.get("output") is None:
+            print(console.wrap(f"  ✗ {message}", self._columns()), file=sys.stderr)
+
+
+class _Title(list):  # type: ignore[type-arg]
+    """A select row as questionary's formatted text: the label, then its description,
+    wrapped to the width under it. Once answered (the final draw) only the label, so
+    the echoed answer is the choice's name."""
+
+    def __init__(self, label: str, description: str, columns: int) -> None:
+        row = f"{label}  {description}".rstrip()
+        width = columns - 3  # questionary's pointer column
+        lines = textwrap.wrap(
+            row,
+            width,
+            subsequent_indent="    ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [label]
+        super().__init__([("", "\n   ".join(lines))])
+        self.label = label
+
+    def __iter__(self) -> Any:
+        from prompt_toolkit.application.current import get_app
+
+        if get_app().is_done:
+            return iter([("", self.label)])
+        return super().__iter__()
+
+
+def _enter_keeps(default: str | None) -> Any:
+    """Enter on an empty line takes the default and leaves it on the line, so the
+    scrollback says what was answered."""
+    from prompt_toolkit.key_binding import KeyBindings
+
+    kb = KeyBindings()
+
+    @kb.add("enter")
+    def _(event: Any) -> None:
+        buf = event.current_buffer
+        if default and not buf.text.strip():
+            buf.text = default
+        buf.validate_and_handle()
+
+    return kb
+
+
+class LinePrompter:
+    """Line-oriented prompts for a dumb terminal (TERM=dumb, an editor's shell, a
+    `script` log): numbered choices, typed answers, `[y/N]` confirms, each read as a
+    whole line after Enter. No escape sequences: no cursor moves, colours or modes.
+    Everything goes to stderr, so stdout may be piped."""
+
+    def __init__(self, stdin: TextIO | None = None, out: TextIO | None = None) -> None:
+        self.stdin = stdin or sys.stdin
+        self.out = out or sys.stderr
+
+    def _say(self, text: str) -> None:
+        print(console.wrap(text), file=self.out, flush=True)
+
+    def _read(self, prompt: str) -> str:
+        # The prompt's last line stays open for the answer; the lines before are wrapped.
+        lines = console.wrap(prompt).split("\n")
+        if len(lines) > 1:
+            print("\n".join(lines[:-1]), file=self.out)
+        print(lines[-1] + " ", end="", file=self.out, flush=True)
+        line = self.stdin.readline()
+        if not line:  # end of input: as Ctrl-C, nothing is written
+            print(file=self.out)
+            raise KeyboardInterrupt
+        return line.rstrip("\r\n")
+
+    def _echo(self, value: str) -> None:
+        self._say(f"  → {value}")
+
+    def choice(self, q: Question) -> str:
+        self._say(f"? {q.prompt}")
+        default = next((i for i, c in enumerate(q.choices, 1) if c.value == q.default), None)
+        for i, c in enumerate(q.choices, 1):
+            mark = " (default)" if i == default else ""
+            row = f"{c.label}{mark}" + (f": {c.description}" if c.description else "")
+            self._say(f"  {i}. {row}")
+        n = len(q.choices)
+        hint = f" [{default}]" if default else ""
+        while True:
+            raw = self._read(f"  Choose 1-{n}{hint} (< to go back):").strip()
+            if raw == "<":
+                raise Back
+            if not raw and default:
+                pick = q.choices[default - 1]
+                self._echo(pick.label)
+                return pick.value
+            if raw.isdigit() and 1 <= int(raw) <= n:
+                return q.choices[int(raw) - 1].value
+            by_name = [c for c in q.choices if raw.lower() in (c.value, c.label.lower())]
+            if by_name:
+                return by_name[0].value
+            self._say(f"  ✗ Type a number from 1 to {n}, or < to go back.")
+
+    def text(self, q: Question) -> str:
+        hint = f" [{q.default}]" if q.default else ""
+        raw = self._read(f"? {q.prompt}{hint} (< to go back):")
+        if raw.strip() == "<":
+            raise Back
+        if not raw.strip() and q.default:
+            self._echo(q.default)
+        return raw
+
+    def secret(self, q: Question) -> Secret:
+        import getpass
+
+        # getpass turns the terminal's echo off (termios, no escape sequences).
+        prompt = console.wrap(f"? {q.prompt} (< to go back):") + " "
+        try:
+            raw = getpass.getpass(prompt, stream=self.out)
+        except EOFError:
+            raise KeyboardInterrupt from None
+        if raw == "<":
+            raise Back
+        return Secret(raw)
+
+    def confirm(self, q: Question) -> bool:
+        default = write_default(q)
+        while True:
+            raw = self._read(f"? {q.prompt} {_hint(default)}").strip().lower()
+            if not raw:
+                self._echo("yes" if default else "no")
+                return default
+            if raw in ("y", "yes"):
+                return True
+            if raw in ("n", "no"):
+                return False
+            self._say("  ✗ Type y or n, then Enter.")
+
+    def show(self, title: str, body: str) -> None:
+        print(f"\n{title}\n{'-' * len(title)}\n{body}\n", file=self.out)
+
+    def error(self, message: str) -> None:
+        self._say(f"  ✗ {message}")
+
+
+def line_mode() -> bool:
+    """Line-oriented prompts rather than questionary's: a dumb terminal, or stdin and
+    stdout not both a terminal (prompt_toolkit would draw escape sequences into a pipe)."""
+    return os.environ.get("TERM") == "dumb" or not (sys.stdin.isatty() and sys.stdout.isatty())
+
+
+def make_prompter() -> Prompter:
+    return LinePrompter() if line_mode() else QuestionaryPrompter()
+
+
+_ONE_LINER = re.compile(r"printf '%s' '<user>:<token>' \| base64 -w0")
+
+
+def _plain_text(text: str, flow: Flow) -> str:
+    """A message as terminal text: no code marks, and the wizard's own command for
+    building a secret value rather than a base64 one-liner."""
+    user = flow.value("username") or "<user>"
+    command = f"printf '%s' \"$TOKEN\" | registry-wizard secret encode --image {flow.image}"
+    if flow.registry is not None and not flow.registry.fixed_username:
+        command += f" --username {shlex.quote(user) if user != '<user>' else user}"
+    return _ONE_LINER.sub(command, text).replace("`", "")
 
 
 def _present(flow: Flow, q: Question, prompter: Prompter) -> Any:
+    color = console.color_enabled(sys.stderr)
     if q.kind is Kind.INFO:
         if q.id == "guide":
-            prompter.show(q.prompt, q.help)
+            prompter.show(q.prompt, console.render_markdown(q.help, color=color))
         elif q.id == "check":
             result = flow.run_check()
             if result is not None:
@@ -110,13 +329,17 @@ def _present(flow: Flow, q: Question, prompter: Prompter) -> Any:
                 text = f"{mark} {result.verdict.value}: {result.detail}"
                 if result.hint and not result.ok:
                     text += f"\n  fix: {result.hint}"
-                prompter.show(q.prompt, text)
+                prompter.show(q.prompt, console.wrap(_plain_text(text, flow)))
         return None
     if q.id == "yes":
         diff, warnings = flow.review()
-        body = diff or "(no changes: config.yaml already has this setup)"
+        body = (
+            _painted_diff(diff, color)
+            if diff
+            else ("(no changes: config.yaml already has this setup)")
+        )
         if warnings:
-            body += "\n" + "\n".join(f"warning: {w}" for w in warnings)
+            body += "\n" + console.wrap("\n".join(f"warning: {w}" for w in warnings))
         prompter.show("Review", body)
     if q.kind is Kind.CHOICE:
         return prompter.choice(q)
@@ -125,6 +348,19 @@ def _present(flow: Flow, q: Question, prompter: Prompter) -> Any:
     if q.kind is Kind.SECRET:
         return prompter.secret(q)
     return prompter.confirm(q)
+
+
+def _painted_diff(diff: str, color: bool) -> str:
+    """The diff as written (never wrapped: its lines are the file's), coloured when
+    the terminal takes colour."""
+    if not color:
+        return diff.rstrip("\n")
+    import io
+
+    buf = io.StringIO()
+    buf.isatty = lambda: True  # type: ignore[method-assign]
+    console.print_diff(diff, buf)
+    return buf.getvalue().rstrip("\n")
 
 
 def drive(flow: Flow, prompter: Prompter) -> None:
