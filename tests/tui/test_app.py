@@ -774,3 +774,25 @@ async def test_current_setup_masks_a_real_secret_value(make_app: AppFactory) -> 
         text = "\n".join(str(s.render()) for s in current(app).query(".listing"))
         assert "DOCKER_REGISTRY_ghcr.io: <secret value, 40 chars>" in text
         assert token not in text and ": null" not in text
+
+
+async def test_the_guide_scrolls_from_the_first_moment_and_shows_its_focus(
+    make_app: AppFactory,
+) -> None:
+    app = make_app(ECR_CONFIG)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await to_ecr_cloud_page(pilot)
+        body = current(app).query_one(".view-body")
+        assert app.focused is current(app).query_one("#continue") and body.scroll_y == 0
+        await press(pilot, "pagedown")
+        assert body.scroll_y > 0
+        paged = body.scroll_y
+        await press(pilot, "down")
+        assert body.scroll_y == paged + 1
+        await press(pilot, "pageup", "up")
+        assert body.scroll_y == 0
+        assert app.focused is current(app).query_one("#continue")  # the focus stayed
+        unfocused = body.styles.border.top[1]
+        body.focus()
+        await settle(pilot)
+        assert body.styles.border.top[1] != unfocused  # the focused pane says so

@@ -4,12 +4,14 @@ setup" for keyless methods, and "Create it for me" where the wizard can provisio
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import work
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import Button, Static
+from textual.widgets import Button, Input, Static
 from textual.worker import get_current_worker
 
 from wizard.flow import Flow
@@ -22,6 +24,17 @@ from wizard.ui.tui.widgets.notes import Note, NoteList
 
 
 class CloudView(StepView):
+    # The guide is what this step is for: its keys scroll it from the first moment,
+    # wherever the focus is (an Input keeps its own keys).
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "scroll_guide('scroll_up')", "Scroll the guide", show=False),
+        Binding("down", "scroll_guide('scroll_down')", "Scroll the guide", show=False),
+        Binding("pageup", "scroll_guide('scroll_page_up')", "Page up", show=False),
+        Binding("pagedown", "scroll_guide('scroll_page_down')", "Page down", show=False),
+        Binding("home", "scroll_guide('scroll_home')", "Top of the guide", show=False),
+        Binding("end", "scroll_guide('scroll_end')", "End of the guide", show=False),
+    ]
+
     def __init__(self, page: Page, flow: Flow) -> None:
         reg = flow.registry
         super().__init__(
@@ -48,6 +61,12 @@ class CloudView(StepView):
         if self.can_provision:
             yield Button("Create it for me", id="provision", compact=True)
         yield from self.back_button()
+
+    def action_scroll_guide(self, how: str) -> None:
+        if isinstance(self.app.focused, Input):
+            return
+        body = self.query_one(".view-body", VerticalScroll)
+        getattr(body, how)(animate=False)
 
     def answers(self) -> list[tuple[str, Any]]:
         out: list[tuple[str, Any]] = [("guide", None)]
