@@ -274,6 +274,7 @@ def test_progress_hears_each_stage_as_it_is_taken(token_registry) -> None:  # ty
     """What a front end shows while a check runs: every step the moment it is taken,
     each report the one before plus one, the last equal to the result's steps."""
     from wizard.verify.service import CheckItem, CredentialSource, check_one
+    from wizard.verify.verdict import STAGES
 
     push_image(token_registry, "team/app", "1.0", "oci")
     heard: list[tuple[str, ...]] = []
@@ -284,13 +285,7 @@ def test_progress_hears_each_stage_as_it_is_taken(token_registry) -> None:  # ty
         lambda steps: heard.append(tuple(s.name for s in steps)),
     )
     assert result.verdict is Verdict.OK, result.detail
-    assert heard == [
-        ("analyse",),
-        ("analyse", "resolve"),
-        ("analyse", "resolve", "ping"),
-        ("analyse", "resolve", "ping", "token"),
-        ("analyse", "resolve", "ping", "token", "manifest"),
-    ]
+    assert heard == [STAGES[:n] for n in range(1, len(STAGES) + 1)]
     assert heard[-1] == tuple(s.name for s in result.steps)
 
 
@@ -327,3 +322,23 @@ def test_an_open_registry_skips_the_token_stage(open_registry) -> None:  # type:
         ("token", "skipped"),
         ("manifest", "ok"),
     ]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [lambda *a: Reset(), lambda *a: Stall(30)],
+    ids=["reset", "stall"],
+)
+def test_every_step_is_one_of_the_stages_even_when_the_network_fails(  # type: ignore[no-untyped-def]
+    loopback_factory, reply
+) -> None:
+    """A front end lists the same stages for every check: a broken or silent server fails
+    at the stage under way (ping here), never at a stage name of its own."""
+    from wizard.verify.verdict import STAGES
+
+    srv = loopback_factory(reply)
+    result = check(f"{srv.host}/team/app:1", cred(ALICE), timeout=1.0)
+    assert result.verdict is not Verdict.OK
+    assert [s.name for s in result.steps] == ["resolve", "ping"]
+    assert all(s.name in STAGES for s in result.steps)
+    assert result.verdict.title[0].isupper() and "_" not in result.verdict.title

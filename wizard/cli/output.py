@@ -74,10 +74,8 @@ def print_check(result: CheckResult, *, fmt: str = "text", stream: TextIO | None
         line = f"{paint('✓', '32', out)} {result.image} can be pulled"
         print(line + (f" ({', '.join(extras)})" if extras else ""), file=out)
     else:
-        print(
-            f"{paint('✗', '31;1', out)} {result.image}: {result.verdict.value}: {result.detail}",
-            file=out,
-        )
+        print(f"{paint('✗', '31;1', out)} {result.verdict.title}: {result.image}", file=out)
+        print(f"  {result.detail}", file=out)
         if result.hint:
             print(f"  fix: {result.hint}", file=out)
     for w in result.warnings:

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from wizard.model.image import ImageRef, RegistryKind, detect_registry
 from wizard.model.secret import Secret
 from wizard.verify import http
-from wizard.verify.verdict import CheckResult, Step, StepStatus, Verdict
+from wizard.verify.verdict import CheckResult, Step, StepStatus, Verdict, next_stage
 
 if TYPE_CHECKING:
     from wizard.verify.wire import Client, Response
@@ -177,16 +177,18 @@ async def check_image(
     except _Stop as stop:
         result.verdict, result.detail = stop.verdict, stop.detail
         result.hint = stop.hint or _hint(stop.verdict, kind, ref)
+        if not any(s.status is StepStatus.FAILED for s in steps):  # the stage it ended at
+            steps.append(Step(next_stage(steps), StepStatus.FAILED, stop.detail))
     except (asyncio.TimeoutError, TimeoutError):
         result.verdict = Verdict.TIMEOUT
         result.detail = f"no answer within {options.timeout:g} s"
         result.hint = _hint(Verdict.TIMEOUT, kind, ref)
-        steps.append(Step("timeout", StepStatus.FAILED, result.detail))
+        steps.append(Step(next_stage(steps), StepStatus.FAILED, result.detail))
     except Exception as exc:  # every transport failure becomes a verdict
         verdict, detail = http.classify_exception(exc)
         result.verdict, result.detail = verdict, detail
         result.hint = _hint(verdict, kind, ref)
-        steps.append(Step("connect", StepStatus.FAILED, detail))
+        steps.append(Step(next_stage(steps), StepStatus.FAILED, detail))
     return result
 
 

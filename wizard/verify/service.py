@@ -17,7 +17,15 @@ from wizard.verify import analyze, http
 from wizard.verify.registry import Credential, Options, TokenCache, check_image, new_client
 from wizard.verify.sources import PULL_SCOPES, SourceError
 from wizard.verify.threads import in_thread, run
-from wizard.verify.verdict import CheckResult, Progress, Step, StepLog, StepStatus, Verdict
+from wizard.verify.verdict import (
+    CheckResult,
+    Progress,
+    Step,
+    StepLog,
+    StepStatus,
+    Verdict,
+    next_stage,
+)
 
 
 class CheckUsageError(Exception):
@@ -87,10 +95,10 @@ def _finding_stop(result: CheckResult, findings: Sequence[analyze.Finding]) -> b
         if f.severity is not analyze.Severity.ERROR:
             result.warnings.append(f"{f.message} ({f.fix})")
     if not findings:
-        result.steps.append(Step("analyse", StepStatus.OK, "the credential looks well-formed"))
+        result.steps.append(Step("credential", StepStatus.OK, "the credential looks well-formed"))
         return False
     status = StepStatus.FAILED if errors else StepStatus.WARNING
-    result.steps.append(Step("analyse", status, "; ".join(f.code for f in findings)))
+    result.steps.append(Step("credential", status, (errors or list(findings))[0].message))
     if not errors:
         return False
     first = errors[0]
@@ -199,7 +207,9 @@ async def _ghcr_scopes(cred: Credential, result: CheckResult, timeout: float) ->
     scopes = await github_scopes(cred.password, timeout=timeout)
     result.facts["token_scopes"] = scopes
     if not PULL_SCOPES.intersection(scopes):
-        result.steps.append(Step("scopes", StepStatus.FAILED, ", ".join(scopes) or "no scopes"))
+        result.steps.append(
+            Step("credential", StepStatus.FAILED, "scopes: " + (", ".join(scopes) or "none"))
+        )
         return _fail(
             result,
             Verdict.NO_ACCESS,
@@ -207,7 +217,7 @@ async def _ghcr_scopes(cred: Credential, result: CheckResult, timeout: float) ->
             "edit the classic PAT and tick read:packages (GitHub → Settings → Developer "
             "settings → Personal access tokens (classic))",
         )
-    result.steps.append(Step("scopes", StepStatus.OK, ", ".join(scopes)))
+    result.steps.append(Step("credential", StepStatus.OK, "scopes: " + ", ".join(scopes)))
     return False
 
 
@@ -240,7 +250,7 @@ async def check_item(
         result.hint = (
             "the registry or a credential service is slow or unreachable; retry or raise --timeout"
         )
-        result.steps.append(Step("timeout", StepStatus.FAILED, result.detail))
+        result.steps.append(Step(next_stage(result.steps), StepStatus.FAILED, result.detail))
         live = result
     live.sensitive |= result.sensitive
     live.scrub()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
@@ -23,6 +23,11 @@ class Verdict(str, Enum):
     ERROR = "error"
 
     @property
+    def title(self) -> str:
+        """The verdict as a person reads it (the value is for JSON and scripts)."""
+        return _TITLES[self]
+
+    @property
     def exit_code(self) -> int:
         from wizard.model.exits import EXIT_AUTH, EXIT_ERROR, EXIT_OK
 
@@ -31,6 +36,32 @@ class Verdict(str, Enum):
         if self in (Verdict.BAD_CREDENTIALS, Verdict.NO_ACCESS, Verdict.EXPIRED):
             return EXIT_AUTH
         return EXIT_ERROR
+
+
+_TITLES = {
+    Verdict.OK: "Baseten can pull this image",
+    Verdict.BAD_CREDENTIALS: "The credential was refused",
+    Verdict.NO_ACCESS: "Signed in, but not allowed to pull this image",
+    Verdict.NOT_FOUND: "The image was not found",
+    Verdict.EXPIRED: "The credential has expired",
+    Verdict.RATE_LIMITED: "The registry is rate limiting",
+    Verdict.UNREACHABLE: "The registry cannot be reached",
+    Verdict.TLS_ERROR: "The registry's certificate is not trusted",
+    Verdict.TIMEOUT: "The registry did not answer in time",
+    Verdict.ERROR: "The check could not finish",
+}
+
+# The stages of every check, in order: the same list whatever the credential or the
+# outcome (a front end shows them all from the start; a stage a failure kept the check
+# from reaching stays "not reached"). Every Step is named after one of them.
+STAGES = ("credential", "resolve", "ping", "token", "manifest")
+
+
+def next_stage(steps: Sequence[Step]) -> str:
+    """The stage after the last one taken: where a failure without a stage of its own
+    (a timeout, a broken connection) happened."""
+    taken = [STAGES.index(s.name) for s in steps if s.name in STAGES]
+    return STAGES[min(max(taken) + 1, len(STAGES) - 1)] if taken else STAGES[0]
 
 
 class StepStatus(str, Enum):
@@ -42,7 +73,7 @@ class StepStatus(str, Enum):
 
 @dataclass
 class Step:
-    """One stage of a check (resolve, ping, token, manifest, ...), for the user to follow."""
+    """One step of a check, named after its stage (STAGES), for the user to follow."""
 
     name: str
     status: StepStatus
