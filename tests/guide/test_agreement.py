@@ -69,7 +69,7 @@ def test_role_in_another_account(
     config = _config(tmp_path)
     facts = ("--baseten-role-arn", "arn:aws:iam::999999999999:role/b", "--external-id", "e1")
     guide = _guide(config, capsys, *flags, *(facts if method == "assume-role" else ()))
-    assert f"(`role-other-account`): {expected.message}" in guide
+    assert f"**Warning:** {expected.message}" in guide
     assert "set-repository-policy" in guide
     said = _setup(config, capsys, *flags)
     assert expected.message in said
@@ -98,7 +98,7 @@ def test_unreachable_registry_guide_and_doctor(
 ) -> None:
     expected = _image_finding(image, "registry-unreachable")
     config = _config(tmp_path, f"{BASE}base_image:\n  image: {image}\n")
-    assert f"(`registry-unreachable`): {expected.message}" in _guide(config, capsys)
+    assert f"**Warning:** {expected.message}" in _guide(config, capsys)
     assert _said_by_doctor(config, "registry-unreachable") == expected.message
 
 
@@ -108,7 +108,7 @@ def test_public_image_guide_and_doctor(
 ) -> None:
     expected = _image_finding(image, "image-public")
     config = _config(tmp_path, f"{BASE}base_image:\n  image: {image}\n")
-    assert f"(`image-public`): {expected.message}" in _guide(config, capsys)
+    assert f"**Note:** {expected.message}" in _guide(config, capsys)
     # doctor says it where a credential is configured for the image, and only there.
     assert "image-public" not in {d.rule for d in _doctor(config)}
     config.write_text(f"{BASE}base_image:\n  image: {image}\nsecrets:\n  {secret}: null\n")
