@@ -42,9 +42,15 @@ if TYPE_CHECKING:
 
 
 def demo_project() -> Path:
-    target = Path(tempfile.mkdtemp(prefix="registry-wizard-demo-")) / "sample-truss"
+    """A copy of the sample project in a temporary directory, removed when the process
+    exits (a demo leaves nothing behind)."""
+    import atexit
+
     from wizard import assets_dir
 
+    scratch = Path(tempfile.mkdtemp(prefix="registry-wizard-demo-"))
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    target = scratch / "sample-truss"
     shutil.copytree(assets_dir() / "sample-truss", target)
     return target
 
