@@ -123,7 +123,13 @@ def load_service_account_key(path: Path) -> dict[str, Any]:
     try:
         raw = read_regular(path, limit=64 * 1024)  # a key is about 2 KB
     except ConfigError as e:
-        raise SourceError(Verdict.ERROR, f"cannot read the key file: {e}") from None
+        raise SourceError(
+            Verdict.ERROR,
+            f"cannot read the key file: {e}",
+            "give the path of the JSON key you downloaded (GCP console → IAM → Service "
+            "accounts → Keys, or gcloud iam service-accounts keys create key.json "
+            "--iam-account <service account email>)",
+        ) from None
     try:
         data = json.loads(raw)
     except ValueError:
