@@ -440,7 +440,8 @@ async def test_a_failed_check_goes_back_to_credentials_or_on(
         await press(pilot, "enter")
         view = current(app)
         assert isinstance(view, CheckView) and not view.result.ok
-        assert "bad_credentials" in str(view.query_one("#verdict").render())
+        shown = str(view.query_one("#verdict").render())
+        assert "The credential was refused" in shown and "bad_credentials" not in shown
         assert app.focused is view.query_one("#back")  # mend the credential, first
         await press(pilot, "enter")  # "Back to credentials"
         assert kind(app) is PageKind.CREDENTIALS and "token" not in app.flow.secrets
@@ -558,25 +559,49 @@ async def test_baseten_facts_fill_the_oidc_ids(
         assert f"v=1:org={baseten.org_id}:team=AviIZ0y3:" in trust.code
 
 
-async def test_the_stage_list_stops_spinning_at_a_failed_step() -> None:
-    """A failed step is a check's last: nothing stays "under way" while the verdict is
-    on its way to the screen."""
+async def test_the_stage_list_shows_every_stage_in_order_from_the_start() -> None:
+    """Every stage from the first moment, one row each, in verdict.STAGES' order; a
+    failed step is a check's last: nothing stays "under way", and the stages after it
+    read "not reached"."""
     from textual.app import ComposeResult
 
     from wizard.ui.tui.widgets.stage_list import StageList
+    from wizard.verify.verdict import STAGES
 
     class One(App[None]):
         def compose(self) -> ComposeResult:
             yield StageList(spin=False)
 
+    def rows(stages: StageList) -> list[str]:
+        return str(stages.render()).splitlines()
+
     async with One().run_test() as pilot:
         stages = pilot.app.query_one(StageList)
+        assert stages.pending == STAGES
+        assert [r.split()[1] for r in rows(stages)] == list(STAGES)
+        stages.show([Step("credential", StepStatus.OK, "well-formed")])
         assert stages.pending == ("resolve", "ping", "token", "manifest")
-        stages.show([Step("resolve", StepStatus.OK, "ghcr.io")])
-        assert stages.pending == ("ping", "token", "manifest")
-        stages.show([Step("resolve", StepStatus.OK), Step("connect", StepStatus.FAILED, "refused")])
+        # Two steps of one stage make one row: the failed one wins.
+        stages.show(
+            [
+                Step("credential", StepStatus.OK, "well-formed"),
+                Step("credential", StepStatus.FAILED, "scopes: none"),
+                Step("credential", StepStatus.OK, "later"),
+            ]
+        )
+        shown = rows(stages)
+        assert len(shown) == len(STAGES) and shown[0].startswith("✗ credential")
         assert stages.pending == ()
-        assert "✗ connect" in str(stages.render()) and "…" not in str(stages.render())
+        assert all(r.endswith("not reached") for r in shown[1:]), shown
+        assert "…" not in str(stages.render())
+        stages.finish([Step("resolve", StepStatus.OK), Step("ping", StepStatus.FAILED, "refused")])
+        shown = rows(stages)
+        assert [r.split()[1] for r in shown] == list(STAGES)
+        assert "not needed" in shown[0] and shown[1].startswith("✓ resolve")
+        assert shown[2].startswith("✗ ping") and "refused" in shown[2]
+        assert stages.not_reached == ("token", "manifest")
+        stages.finish([])  # the check could not run
+        assert stages.not_reached == STAGES
 
 
 async def test_flags_as_answers_on_the_credentials_and_review_steps(
@@ -693,7 +718,7 @@ async def test_done_tells_the_truth_after_a_failed_check(
         view = current(app)
         text = "\n".join(str(s.render()) for s in view.query(Static))
         assert "--username fakeuser" in text and "<user>" not in text
-        assert "bad_credentials" in str(view.query_one("#done-check").render())
+        assert "The credential was refused" in str(view.query_one("#done-check").render())
         assert "DOCKER_REGISTRY_ghcr.io" in str(view.query_one("#open").render())
         assert not view.query(CodeBlock)  # no "Run next: truss push"
 

@@ -149,7 +149,7 @@ def _what_is_open(flow: Flow, plan: SetupPlan, outcome: Outcome, *, cloud_done: 
         outcome.check = (
             f"passed: {result.image} can be pulled"
             if result.ok
-            else f"failed: {result.verdict.value}: {result.detail}"
+            else f"failed: {result.verdict.title}: {result.detail}"
         )
     elif flow.check_error:
         outcome.check_ok, outcome.check = False, f"could not run: {flow.check_error}"

@@ -96,14 +96,17 @@ class CheckView(StepView):
             if ok:
                 verdict.update(
                     Content.from_markup(
-                        "[b $text-success]✓ $image can be pulled[/]", image=result.image
+                        "[b $text-success]✓ $title[/]: $image",
+                        title=result.verdict.title,
+                        image=result.image,
                     )
                 )
             else:
+                # The verdict's sentence, not its code (the code is for JSON and scripts).
                 verdict.update(
                     Content.from_markup(
-                        "[b $text-error]✗ $verdict[/]: $detail",
-                        verdict=result.verdict.value,
+                        "[b $text-error]✗ $title[/]\n$detail",
+                        title=result.verdict.title,
                         detail=result.detail,
                     )
                 )

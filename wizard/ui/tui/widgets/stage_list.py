@@ -1,5 +1,7 @@
-"""The stages of a live check as they happen: the stages taken with a tick or a cross,
-the one under way with a spinner, the ones still to come dimmed."""
+"""The stages of a live check, every one from the start and always in the same order
+(`verdict.STAGES`): one row per stage, with a tick or a cross once taken (a stage of
+several steps shows its last, a failed one first), a spinner on the one under way, the
+ones to come dimmed, and "not reached" for those a failure kept the check from."""
 
 from __future__ import annotations
 
@@ -8,16 +10,29 @@ from collections.abc import Sequence
 from textual.content import Content
 from textual.widgets import Static
 
-from wizard.verify.verdict import Step, StepStatus
+from wizard.verify.verdict import STAGES, Step, StepStatus
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-STAGES = ("resolve", "ping", "token", "manifest")
 _MARKS = {
     "ok": "[$text-success]✓[/]",
     "failed": "[$text-error]✗[/]",
     "skipped": "[$foreground-muted]–[/]",
     "warning": "[$text-warning]![/]",
 }
+_WIDTH = max(len(s) for s in STAGES)
+
+
+def stage_rows(steps: Sequence[Step]) -> dict[str, Step]:
+    """Each stage taken, as the step that stands for it: its failed step, else its last.
+    Steps named after no stage are not shown."""
+    out: dict[str, Step] = {}
+    for step in steps:
+        if step.name not in STAGES:
+            continue
+        shown = out.get(step.name)
+        if shown is None or shown.status is not StepStatus.FAILED:
+            out[step.name] = step
+    return out
 
 
 class StageList(Static):
@@ -52,28 +67,47 @@ class StageList(Static):
         self._draw()
 
     @property
+    def failed(self) -> bool:
+        return any(s.status is StepStatus.FAILED for s in self._steps)
+
+    def _last_taken(self) -> int:
+        taken = [STAGES.index(s.name) for s in self._steps if s.name in STAGES]
+        return max(taken) if taken else -1
+
+    @property
     def pending(self) -> tuple[str, ...]:
         """The stages still to come, the first of them under way (empty once finished,
         or once a step failed: a failed step is always a check's last)."""
-        if not self._running or any(s.status is StepStatus.FAILED for s in self._steps):
+        if not self._running or self.failed:
             return ()
-        taken = [STAGES.index(s.name) for s in self._steps if s.name in STAGES]
-        return STAGES[max(taken) + 1 if taken else 0 :]
+        return STAGES[self._last_taken() + 1 :]
+
+    @property
+    def not_reached(self) -> tuple[str, ...]:
+        """The stages a failure (or a check that could not run) kept the check from."""
+        if self._running and not self.failed:
+            return ()
+        return STAGES[self._last_taken() + 1 :]
 
     def _draw(self) -> None:
-        rows = [
-            Content.from_markup(
-                f"{_MARKS.get(s.status.value, '?')} $name  [$foreground-muted]$detail[/]",
-                name=f"{s.name:<10}",
-                detail=s.detail,
-            )
-            for s in self._steps
-        ]
-        for i, name in enumerate(self.pending):
-            markup = (
-                f"[$text-accent]{SPINNER[self._frame]}[/] $name  [$foreground-muted]…[/]"
-                if i == 0
-                else "[$foreground-muted]· $name[/]"
-            )
-            rows.append(Content.from_markup(markup, name=f"{name:<10}"))
-        self.update(Content("\n").join(rows))
+        rows = stage_rows(self._steps)
+        pending, not_reached = self.pending, self.not_reached
+        lines = []
+        for name in STAGES:
+            label = f"{name:<{_WIDTH}}"
+            step = rows.get(name)
+            if step is not None:
+                markup = f"{_MARKS.get(step.status.value, '?')} $name  [$foreground-muted]$d[/]"
+                lines.append(Content.from_markup(markup, name=label, d=step.detail))
+            elif name in not_reached:
+                markup = "[$foreground-muted]· $name  not reached[/]"
+                lines.append(Content.from_markup(markup, name=label))
+            elif pending and name == pending[0]:
+                markup = f"[$text-accent]{SPINNER[self._frame]}[/] $name  [$foreground-muted]…[/]"
+                lines.append(Content.from_markup(markup, name=label))
+            elif name in pending:
+                lines.append(Content.from_markup("[$foreground-muted]· $name[/]", name=label))
+            else:  # passed over on the way to a later stage
+                markup = "[$foreground-muted]– $name  not needed[/]"
+                lines.append(Content.from_markup(markup, name=label))
+        self.update(Content("\n").join(lines))
