@@ -325,16 +325,16 @@ def render_markdown(markdown: str, columns: int | None = None, *, color: bool = 
         nonlocal block
         if block:
             text = plain_inline(" ".join(line.strip() for line in block))
-            out.extend(
-                textwrap.wrap(
-                    text,
-                    columns,
-                    initial_indent=first,
-                    subsequent_indent=rest,
-                    break_long_words=False,
-                    break_on_hyphens=False,
-                )
+            wrapped = textwrap.wrap(
+                text,
+                columns,
+                initial_indent=first,
+                subsequent_indent=rest,
+                break_long_words=False,
+                break_on_hyphens=False,
             )
+            # A word too long for its indent (a URL) goes to the left edge, whole.
+            out.extend(w.lstrip() if len(w) > columns else w for w in wrapped)
         block = []
 
     lines = markdown.splitlines()
@@ -350,8 +350,8 @@ def render_markdown(markdown: str, columns: int | None = None, *, color: bool = 
             i += 1
             while i < len(lines) and not lines[i].strip().startswith(mark):
                 code = lines[i][len(indent) :] if lines[i].startswith(indent) else lines[i]
-                code = "    " + indent + code.rstrip()
-                out.append(paint_if(code.rstrip(), "36", color) if code.strip() else "")
+                for piece in _code_lines("    " + indent + code.rstrip(), columns):
+                    out.append(paint_if(piece, "36", color) if piece.strip() else "")
                 i += 1
             i += 1  # the closing fence
             out.append("")
@@ -416,6 +416,23 @@ def render_markdown(markdown: str, columns: int | None = None, *, color: bool = 
     while out and out[-1] == "":
         out.pop()
     return "\n".join(out)
+
+
+def _code_lines(line: str, columns: int) -> list[str]:
+    """A code line as printed: a command stays one line however long (folded, it would
+    break when copied); a comment line is wrapped into more comment lines."""
+    body = line.lstrip()
+    if len(line) <= columns or not body.startswith("# "):
+        return [line]
+    lead = line[: len(line) - len(body)] + "# "
+    return textwrap.wrap(
+        body[2:],
+        columns,
+        initial_indent=lead,
+        subsequent_indent=lead,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 def paint_if(text: str, code: str, color: bool) -> str:

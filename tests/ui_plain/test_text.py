@@ -1,0 +1,157 @@
+"""The plain front end's text, without a terminal: guides rendered for reading, wrapping
+at word boundaries, line prompts, the write question's default, the summary."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from wizard.flow import Flow, Kind, Question
+from wizard.ui import console, plain
+
+SAMPLE = Path(__file__).parents[2] / "assets" / "sample-truss"
+GUIDE = """# Title here
+
+Baseten pulls `ghcr.io/acme/llm:1.2` with a **classic** token that has `read:packages`,
+see [the docs](https://docs.github.com/x).
+
+## 2. Build it
+
+1. Open https://github.com/settings/tokens/new?scopes=read:packages (GitHub → Settings)
+   and sign in.
+2. Second step.
+
+```sh
+# Write base_image and secrets into config.yaml (shows the diff, asks first)
+COMMAND
+```
+
+| Secret name | Value |
+|---|---|
+| `A_B` | the key |
+""".replace(
+    "COMMAND",
+    "VALUE=$(printf '%s:%s' '<GITHUB_USERNAME>' \"$TOKEN\" | base64 -w0) && "
+    "registry-wizard check --secret-stdin",
+)
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("BASETEN_API_KEY", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("USER_TRUSSRC_PATH", str(tmp_path / "no-trussrc"))
+
+
+def test_a_guide_is_text_with_whole_commands_and_prose_wrapped_between_words() -> None:
+    text = console.render_markdown(GUIDE, 40)
+    assert "\x1b" not in text  # no colour asked: no escape sequence at all
+    for mark in ("#", "```", "**", "`", "]("):
+        assert mark not in text.replace("    # ", "").replace("# Write", ""), mark
+    lines = text.splitlines()
+    command = (
+        "    VALUE=$(printf '%s:%s' '<GITHUB_USERNAME>' \"$TOKEN\" | base64 -w0) && "
+        "registry-wizard check --secret-stdin"
+    )
+    assert command in lines  # never wrapped: a folded command breaks when copied
+    # a long comment becomes more comment lines
+    assert "    # Write base_image and secrets into" in lines
+    assert all(line.startswith("    # ") for line in lines if "asks first" in line)
+    # prose: at most 40 columns, cut only between words; a URL too long for its
+    # indent is whole, at the left edge
+    prose = [line for line in lines if not line.startswith("    ")]
+    url = "https://github.com/settings/tokens/new?scopes=read:packages"
+    assert url in lines
+    assert all(len(line) <= 40 for line in prose if line != url), prose
+    assert "read:packages," in text
+    assert "the docs (https://docs.github.com/x)" in " ".join(text.split())
+    assert "  1. Open" in lines and "  2. Second step." in lines
+    assert "  A_B          the key" in lines
+    assert text.startswith("Title here\n==========\n")
+
+
+def test_colour_only_when_asked() -> None:
+    assert "\x1b[1m" in console.render_markdown(GUIDE, 60, color=True)
+
+
+def test_wrap_keeps_words_and_hangs_list_items() -> None:
+    text = "  ✗ image reference 'ghcr.io/acme/Bad Image' is invalid: it contains whitespace"
+    wrapped = console.wrap(text, 30)
+    assert wrapped.splitlines()[1].startswith("    ")
+    assert wrapped.replace("\n    ", " ") == text
+    assert console.wrap("scopes=read:packages", 10) == "scopes=read:packages"
+
+
+def test_writing_is_never_the_default() -> None:
+    write = Question("yes", Kind.CONFIRM, "Write these changes to config.yaml?", default="yes")
+    assert plain.write_default(write) is False
+    other = Question("provision", Kind.CONFIRM, "Create?", default="no")
+    assert plain.write_default(other) is False
+    assert plain.write_default(Question("x", Kind.CONFIRM, "?", default="yes")) is True
+
+
+def _line_run(tmp_path: Path, typed: str) -> tuple[int, str, Path]:
+    project = tmp_path / "project"
+    shutil.copytree(SAMPLE, project)
+    out = io.StringIO()
+    prompter = plain.LinePrompter(stdin=io.StringIO(typed), out=out)
+    prompter.secret = lambda q: plain.Secret("")  # type: ignore[method-assign]
+    code = plain.run(Flow(project / "config.yaml"), prompter)
+    return code, out.getvalue(), project / "config.yaml"
+
+
+@pytest.mark.parametrize("answer", ["", "n", "nope\nno"])
+def test_line_prompts_write_only_on_a_typed_yes(tmp_path: Path, answer: str) -> None:
+    code, out, config = _line_run(tmp_path, f"\n\noctocat\n{answer}\n")
+    assert code == 2
+    assert config.read_bytes() == (SAMPLE / "config.yaml").read_bytes()
+    assert "Write these changes to config.yaml? [y/N]" in out
+    assert "\x1b" not in out
+
+
+def test_line_prompts_number_the_choices_and_echo_defaults(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, config = _line_run(tmp_path, "ghcr.io/a b\n\n<\n\n9\n5\noctocat\nyes\n")
+    assert code == 0, out
+    assert "DOCKER_REGISTRY_ghcr.io: null" in config.read_text()
+    # the whole validation message, then the question again
+    assert "it contains whitespace" in out
+    assert out.count("? Base image [ghcr.io/acme/llm-base:1.2]") == 3  # bad, then Back
+    assert "  → ghcr.io/acme/llm-base:1.2" in out
+    assert "  5. GitHub Container Registry (default): ghcr.io" in out
+    assert "Type a number from 1 to 7" in out
+    err = capsys.readouterr().err
+    assert "Baseten secret to create: DOCKER_REGISTRY_ghcr.io" in err
+    assert "--username octocat" in err and "<user>" not in err and "`" not in err
+    assert "truss push" not in err  # the secret is still to create
+
+
+def test_a_failed_live_check_is_said_and_keeps_truss_push_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from wizard.flow.finish import finish
+
+    project = tmp_path / "project"
+    shutil.copytree(SAMPLE, project)
+    flow = Flow(project / "config.yaml", presets={"username": "octocat"})
+    flow.review_plan()
+
+    class Failed:
+        ok = False
+        image = "ghcr.io/acme/llm-base:1.2"
+        detail = "the registry refused the token"
+        hint = ""
+
+        class verdict:
+            value = "bad_credentials"
+
+    flow.check_result = Failed()
+    outcome = finish(flow, None, flow.reviewed)
+    console.print_outcome(outcome, flow, flow.reviewed)
+    err = capsys.readouterr().err
+    assert "bad_credentials" in err
+    assert "truss push" not in err
