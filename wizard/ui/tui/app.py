@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from contextlib import suppress
 from functools import partial
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual._log import LogGroup, LogVerbosity
@@ -26,15 +26,33 @@ from wizard.model.exits import EXIT_CANCELLED, EXIT_OK
 from wizard.ui.tui import services
 from wizard.ui.tui.navigation import Navigator, Page, PageKind, Step, StepState
 from wizard.ui.tui.views.base import StepView
-from wizard.ui.tui.views.check import CheckView
-from wizard.ui.tui.views.choice import ChoiceView, MethodView, RegistryView
-from wizard.ui.tui.views.cloud import CloudView
-from wizard.ui.tui.views.credentials import CredentialsView
-from wizard.ui.tui.views.current_setup import CurrentSetupView
-from wizard.ui.tui.views.done import DoneView
-from wizard.ui.tui.views.fields import FieldsView
-from wizard.ui.tui.views.review import ReviewView
 from wizard.ui.tui.widgets.step_list import StepList
+
+if TYPE_CHECKING:
+    from wizard.ui.tui.views.choice import RegistryView
+    from wizard.ui.tui.views.current_setup import CurrentSetupView
+    from wizard.ui.tui.views.done import DoneView
+
+# Each step's view is imported when its step is first shown (the cloud guide's markdown
+# renderer alone is ~40 ms): the first screen pays only for its own. The rest are
+# imported in a thread once the first screen is up (`_warm_views`), so a later step
+# opens without that wait.
+_VIEW_MODULES = (
+    "choice",
+    "fields",
+    "current_setup",
+    "cloud",
+    "credentials",
+    "check",
+    "review",
+    "done",
+)
+
+
+def _is_review(view: object) -> bool:
+    from wizard.ui.tui.views.review import ReviewView
+
+    return isinstance(view, ReviewView)
 
 
 def _no_event_log_file() -> None:
@@ -92,6 +110,7 @@ class WizardApp(App[int]):
     async def on_mount(self) -> None:
         self.sub_title = str(self.flow.config)
         await self.show_page()
+        self.set_timer(0.3, self._warm_views)  # after the first frame is on the terminal
 
     @property
     def view(self) -> StepView | None:
@@ -133,43 +152,61 @@ class WizardApp(App[int]):
     def _view_for(self, page: Page) -> StepView:
         flow, k = self.flow, page.kind
         if k is PageKind.CURRENT:
+            from wizard.ui.tui.views.current_setup import CurrentSetupView
+
             assert self.current is not None
             return CurrentSetupView(page, flow, self.current)
-        if k is PageKind.IMAGE:
-            return FieldsView(
-                page, flow, title="Registry", subtitle="Which private image should Baseten pull?"
-            )
-        if k is PageKind.REGISTRY:
-            return RegistryView(page, flow)
-        if k is PageKind.METHOD:
-            return MethodView(page, flow, prefer_recommended=self.nav.prefer_recommended)
-        if k is PageKind.CHOICE:
+        if k in (PageKind.IMAGE, PageKind.FIELDS, PageKind.FACTS):
+            from wizard.ui.tui.views.fields import FieldsView
+
+            if k is PageKind.IMAGE:
+                title, subtitle = "Registry", "Which private image should Baseten pull?"
+            elif k is PageKind.FIELDS:
+                title = f"Method · {services.method_label(flow)}"
+                subtitle = "The values config.yaml needs for this method."
+            else:
+                title = "Cloud setup · Baseten facts"
+                subtitle = "The guide fills these in; leave one empty to keep a placeholder."
+            return FieldsView(page, flow, title=title, subtitle=subtitle)
+        if k in (PageKind.REGISTRY, PageKind.METHOD, PageKind.CHOICE):
+            from wizard.ui.tui.views.choice import ChoiceView, MethodView, RegistryView
+
+            if k is PageKind.REGISTRY:
+                return RegistryView(page, flow)
+            if k is PageKind.METHOD:
+                return MethodView(page, flow, prefer_recommended=self.nav.prefer_recommended)
             return ChoiceView(page, flow, title=page.step.label)
-        if k is PageKind.FIELDS:
-            return FieldsView(
-                page,
-                flow,
-                title=f"Method · {services.method_label(flow)}",
-                subtitle="The values config.yaml needs for this method.",
-            )
-        if k is PageKind.FACTS:
-            return FieldsView(
-                page,
-                flow,
-                title="Cloud setup · Baseten facts",
-                subtitle="The guide fills these in; leave one empty to keep a placeholder.",
-            )
         if k is PageKind.CLOUD:
+            from wizard.ui.tui.views.cloud import CloudView
+
             return CloudView(page, flow)
         if k is PageKind.CREDENTIALS:
+            from wizard.ui.tui.views.credentials import CredentialsView
+
             return CredentialsView(page, flow)
         if k is PageKind.CHECK:
+            from wizard.ui.tui.views.check import CheckView
+
             return CheckView(page, flow)
         if k is PageKind.REVIEW:
+            from wizard.ui.tui.views.review import ReviewView
+
             plan = self.provision_plan if flow.value("provision") == "yes" else None
             return ReviewView(page, flow, provision=plan)
+        from wizard.ui.tui.views.done import DoneView
+
         assert self.outcome is not None
         return DoneView(page, flow, self.outcome)
+
+    @work(thread=True, exclusive=True, group="warm")
+    def _warm_views(self) -> None:
+        """Import the other steps' views while the user reads the first screen."""
+        import importlib
+
+        for name in _VIEW_MODULES:
+            if get_current_worker().is_cancelled:
+                return
+            importlib.import_module(f"wizard.ui.tui.views.{name}")
 
     # -- Baseten facts: fetched once per method, off the UI thread ---------------------------
 
@@ -258,9 +295,9 @@ class WizardApp(App[int]):
         self.busy = self.writing = True
         view = self.view
         reviewed = None
-        if isinstance(view, ReviewView):
-            view.busy(True)
-            reviewed = view.review.plan if view.review else None
+        if _is_review(view):
+            view.busy(True)  # type: ignore[union-attr]
+            reviewed = view.review.plan if view.review else None  # type: ignore[union-attr]
         provision = self.provision_plan if self.flow.value("provision") == "yes" else None
         self._finish(provision, reviewed)
 
@@ -331,14 +368,14 @@ class WizardApp(App[int]):
             if self.page.kind not in (PageKind.CURRENT,):
                 yield SystemCommand("Back", "Undo the last step (Esc)", self.action_back)
         view = self.view
-        if view is not None and not self.finished and not isinstance(view, ReviewView):
+        if view is not None and not self.finished and not _is_review(view):
             go_on = view.query("#continue").results(Button)
             if any(not b.disabled and b.display and not b.has_class("-hidden") for b in go_on):
                 yield SystemCommand("Continue", "Go on to the next step (Enter)", view.submit)
         if view is not None:
             for name, help_text, callback in view.palette_commands():
                 yield SystemCommand(name, help_text, callback)
-            if isinstance(view, ReviewView):
+            if _is_review(view):
                 yield SystemCommand("Write config.yaml", "Write the reviewed change", view.submit)
         yield SystemCommand(
             "Toggle light/dark theme", "Switch theme (Ctrl+T)", self.action_toggle_theme
