@@ -140,18 +140,30 @@ def test_a_failed_live_check_is_said_and_keeps_truss_push_back(
     flow = Flow(project / "config.yaml", presets={"username": "octocat"})
     flow.review_plan()
 
-    class Failed:
-        ok = False
-        image = "ghcr.io/acme/llm-base:1.2"
-        detail = "the registry refused the token"
-        hint = ""
+    from wizard.verify.verdict import CheckResult, Verdict
 
-        class verdict:
-            value = "bad_credentials"
-
-    flow.check_result = Failed()
+    failed = CheckResult(
+        Verdict.BAD_CREDENTIALS,
+        "ghcr.io/acme/llm-base:1.2",
+        "ghcr.io",
+        "the registry refused the token",
+    )
+    flow.check_result = failed
     outcome = finish(flow, None, flow.reviewed)
     console.print_outcome(outcome, flow, flow.reviewed)
     err = capsys.readouterr().err
-    assert "bad_credentials" in err
+    assert "Live check: failed" in err and "refused the token" in err
     assert "truss push" not in err
+
+
+def test_a_check_fix_names_the_wizards_command_not_a_base64_one_liner(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(SAMPLE, project)
+    flow = Flow(project / "config.yaml", presets={"username": "octo cat"})
+    hint = "encode it: `printf '%s' '<user>:<token>' | base64 -w0`"
+    text = plain._plain_text(hint, flow)
+    assert "base64 -w0" not in text and "`" not in text
+    assert (
+        "printf '%s' \"$TOKEN\" | registry-wizard secret encode "
+        "--image ghcr.io/acme/llm-base:1.2 --username 'octo cat'" in text
+    )

@@ -153,8 +153,7 @@ class QuestionaryPrompter:
             print(f"\n{title}\n{'─' * len(title)}\n{body}\n", file=sys.stderr)
 
     def error(self, message: str) -> None:
-        if self.kw.get("output") is None:
-            print(console.wrap(f"  ✗ {message}", self._columns()), file=sys.stderr)
+        print(console.wrap(f"  ✗ {message}", self._columns()), file=sys.stderr)
 
 
 class _Title(list):  # type: ignore[type-arg]
