@@ -445,25 +445,30 @@ class StoredSecret:
     failed: bool = False
 
 
-def store_registry_secret(name: str, username: str, token: Secret | None) -> StoredSecret:
-    """Store `DOCKER_REGISTRY_<host>` = base64(username:token) with the user's Baseten key,
-    for the wizards' "store the secret" answer. Never stores a half-empty credential: a
-    skipped live check leaves no token to store."""
+def store_registry_secret(
+    name: str, username: str, token: Secret | None, key: Secret | None = None
+) -> StoredSecret:
+    """Store `DOCKER_REGISTRY_<host>` = base64(username:token) with the user's Baseten key
+    (`key`, typed into the wizard, else BASETEN_API_KEY or ~/.trussrc), for the wizards'
+    "store the secret" answer. Never stores a half-empty credential: a skipped live check
+    leaves no token to store."""
     from wizard.verify.analyze import encode_registry_secret
 
-    found = find_api_key()
-    if found is None or not token or not username:
+    if key is None:
+        found = find_api_key()
+        key = found[0] if found else None
+    if key is None or not token or not username:
         return StoredSecret(
             None,
             "the secret was not stored: it needs the username and token of the live check "
-            "and a Baseten API key (BASETEN_API_KEY or `truss login`)",
+            "and a Baseten API key (BASETEN_API_KEY, or log in with truss login)",
         )
     try:
-        set_secret(found[0], name, encode_registry_secret(username, token))
+        set_secret(key, name, encode_registry_secret(username, token))
     except BasetenError as e:
         return StoredSecret(None, f"the secret was not stored: {e}", failed=True)
     try:
-        listed = name in list_secrets(found[0])
+        listed = name in list_secrets(key)
     except BasetenError as e:
         return StoredSecret(None, f"Baseten accepted {name}; listing it failed: {e}", failed=True)
     if not listed:
