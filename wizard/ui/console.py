@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import sys
-import textwrap
 from typing import TYPE_CHECKING, Any, TextIO
 
 from wizard.model.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE
@@ -35,6 +33,8 @@ def paint(text: str, code: str, stream: TextIO) -> str:
 def width(stream: TextIO | None = None) -> int:
     """Columns to wrap at: the terminal's, one short of the edge (a line that fills the
     last column makes some terminals add a blank line)."""
+    import shutil
+
     return max(20, shutil.get_terminal_size((80, 24)).columns - 1)
 
 
@@ -46,6 +46,8 @@ def wrap(text: str, columns: int | None = None) -> str:
     """`text` wrapped at word boundaries to `columns` (the terminal's): each line keeps
     its indent, list items hang, and a word longer than a line (a URL, a command) is
     left whole rather than cut in two."""
+    import textwrap
+
     columns = columns or width()
     out: list[str] = []
     for line in text.splitlines() or [""]:
@@ -312,6 +314,8 @@ def render_markdown(markdown: str, columns: int | None = None, *, color: bool = 
     `columns`, marks dropped, headings bold (with `color`), and code blocks printed
     exactly as written, indented and never wrapped, so a copied command still works.
     Without `color` the text has no escape sequences at all."""
+    import textwrap
+
     columns = columns or width()
     out: list[str] = []
     block: list[str] = []  # the lines of the paragraph, list item or quote being read
@@ -421,6 +425,8 @@ def render_markdown(markdown: str, columns: int | None = None, *, color: bool = 
 def _code_lines(line: str, columns: int) -> list[str]:
     """A code line as printed: a command stays one line however long (folded, it would
     break when copied); a comment line is wrapped into more comment lines."""
+    import textwrap
+
     body = line.lstrip()
     if len(line) <= columns or not body.startswith("# "):
         return [line]
