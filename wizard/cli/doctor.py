@@ -145,7 +145,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         paths = _validate(args)
-        result = diagnose(paths, truss_version=args.truss_version)
+        keep = bool(args.fix or args.live)  # only they read the parsed trees again
+        result = diagnose(paths, truss_version=args.truss_version, keep_trees=keep)
     except (_Usage, DoctorUsageError) as e:
         out.error(str(e))
         return EXIT_USAGE

@@ -174,9 +174,18 @@ def _unreadable(report: FileReport, why: str) -> FileReport:
     return report
 
 
-def diagnose(paths: Sequence[Path], *, truss_version: str | None = None) -> DoctorReport:
+# From this many files on, a second process reads half of them (on Linux, by fork), when
+# the caller keeps no parsed trees (the static doctor: no --fix, no --live): the reading
+# is CPU-bound PyYAML, so two cores take half the time.
+PARALLEL_FROM = 200
+
+
+def diagnose(
+    paths: Sequence[Path], *, truss_version: str | None = None, keep_trees: bool = True
+) -> DoctorReport:
     """The static doctor over `paths`. `truss_version`: the truss `truss push` runs;
-    None finds the installed one, the first time a config needs it."""
+    None finds the installed one, the first time a config needs it. `keep_trees`: each
+    file's parsed data and node stay in its report (--fix and --live need them)."""
     targets, problems = discover(paths)
     report = DoctorReport(files=[])
     if truss_version is not None:
@@ -198,17 +207,98 @@ def diagnose(paths: Sequence[Path], *, truss_version: str | None = None) -> Doct
         v = found["v"]
         return v[0] if v else None
 
+    runnable = []
     for t in targets:
         if not t.explicit and not _regular(t.path):
             report.notes.append(f"skipped {t.path}: not a regular file (a FIFO, a device, ...)")
             continue
-        file_report = diagnose_file(t, version)
-        if file_report is not None:
-            file_report.sort()
-            report.files.append(file_report)
+        runnable.append(t)
+    if not keep_trees and len(runnable) >= PARALLEL_FROM and _can_fork():
+        half = len(runnable) // 2
+
+        def other_half() -> tuple[list[FileReport], Any, list[str]]:  # in the child
+            reports = _diagnosed(runnable[half:], version, strip=True)
+            return reports, found.get("v"), list(report.notes)
+
+        other = _fork(other_half)
+        mine = _diagnosed(runnable[:half], version)
+        theirs = other()
+        if theirs is None:  # the other process failed: read its half here
+            theirs = (_diagnosed(runnable[half:], version), None, [])
+        reports, their_version, their_notes = theirs
+        if their_version is not None and "v" not in found:
+            found["v"] = their_version
+            report.truss_version, report.truss_source = their_version
+        report.notes.extend(n for n in their_notes if n not in report.notes)
+        results = mine + reports
+    else:
+        results = _diagnosed(runnable, version)
+    report.files.extend(results)
     report.files.extend(problems)
     report.files.sort(key=lambda r: _sort_key(r.path))
     return report
+
+
+def _diagnosed(
+    targets: Sequence[Target], version: Callable[[], str | None], *, strip: bool = False
+) -> list[FileReport]:
+    out = []
+    for t in targets:
+        file_report = diagnose_file(t, version)
+        if file_report is not None:
+            file_report.sort()
+            if strip:  # crossing processes: the findings are placed; the trees stay here
+                file_report.node = PARSED if file_report.node is not None else None
+                file_report.data = None
+            out.append(file_report)
+    return out
+
+
+class _Parsed:
+    """Stands for the node tree of a file another process parsed (its findings are
+    placed already; only `FileReport.parsed` asks)."""
+
+
+PARSED = _Parsed()
+
+
+def _can_fork() -> bool:
+    import sys
+
+    return sys.platform.startswith("linux") and (os.cpu_count() or 1) > 1
+
+
+def _fork(work: Callable[[], object]) -> Callable[[], Any]:
+    """Run `work` in a forked child; the returned call waits for its reports (with the
+    truss version and notes the child found), or None when the child failed."""
+    import pickle
+
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into the caller's code
+        code = 1
+        try:
+            os.close(read_fd)
+            payload = pickle.dumps(work())
+            with os.fdopen(write_fd, "wb") as pipe:
+                pipe.write(payload)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+
+    def wait() -> Any:
+        with os.fdopen(read_fd, "rb") as pipe:
+            payload = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        if status != 0 or not payload:
+            return None
+        try:
+            return pickle.loads(payload)
+        except Exception:
+            return None
+
+    return wait
 
 
 def _regular(path: Path) -> bool:
