@@ -95,7 +95,7 @@ def test_an_answer_that_no_longer_fits_is_dropped(tmp_path: Path) -> None:
 
 def test_store_secret_is_offered_only_where_there_is_a_secret(tmp_path: Path) -> None:
     key = tmp_path / "key.json"
-    key.write_text("{}")
+    key.write_text('{"type": "service_account", "client_email": "x@p.iam.gserviceaccount.com"}')
     flow = Flow(tmp_path / "config.yaml")
     go(
         flow,

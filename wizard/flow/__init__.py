@@ -3,6 +3,6 @@
 plan), `steps` (what is left to do), and `finish` (the one finisher)."""
 
 from wizard.flow.questions import INFO_IDS, Choice, Kind, Question
-from wizard.flow.state import Flow
+from wizard.flow.state import Flow, image_note
 
-__all__ = ["INFO_IDS", "Choice", "Flow", "Kind", "Question"]
+__all__ = ["INFO_IDS", "Choice", "Flow", "Kind", "Question", "image_note"]

@@ -35,6 +35,9 @@ class Question:
     validate: Callable[[str], str | None] | None = None  # error message, or None if fine
     required: bool = True
     recalled: bool = False  # the default is the user's own answer, given before Back
+    # Advice about a value that is accepted all the same (an image without a tag): shown
+    # where the value is entered, never refusing it.
+    note: Callable[[str], str | None] | None = None
 
     @property
     def flag(self) -> str:

@@ -192,6 +192,7 @@ class Flow:
             default=current,
             current=current,
             validate=validate,
+            note=image_note,
             help="The private image Baseten must pull, e.g. "
             "`123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:1.0`.",
         )
@@ -319,6 +320,7 @@ class Flow:
                     Kind.TEXT,
                     "Path to the JSON key, for a live check (empty to skip)",
                     required=False,
+                    validate=_check_key_file,
                 )
             ]
         return []
@@ -626,6 +628,9 @@ class Flow:
         taken = {f.id for f in plan.method.fields}
         ignored = [f"--{k}" for k in self.presets if k in catalog.all_fields() and k not in taken]
         warnings = list(plan.warnings)
+        note = image_note(plan.image)
+        if note and note not in warnings:
+            warnings.append(note)
         if ignored:
             warnings.append(
                 f"{', '.join(ignored)} not used: --method {plan.method.id} does not take it"
@@ -686,6 +691,29 @@ def _store_with_key(key: Secret, name: str, username: str, token: Secret) -> Any
     if not listed:
         return StoredSecret(None, f"Baseten accepted {name} but does not list it", failed=True)
     return StoredSecret(name)
+
+
+def image_note(image: str) -> str | None:
+    """The rulebook's advice on an image it accepts: no tag (or `latest`) and no digest
+    means whatever `latest` is when Baseten builds. None: nothing to say."""
+    try:
+        parse_image(image.strip())
+    except ImageRefError:
+        return None
+    found = rules.advise({"base_image": {"image": image.strip()}})
+    return next((f"{f.message} ({f.fix})" for f in found if f.rule == "latest-tag"), None)
+
+
+def _check_key_file(value: str) -> str | None:
+    """A service-account key path, read as the live check will read it: what is wrong
+    with it, and where a key comes from."""
+    from wizard.verify.sources import SourceError, load_service_account_key
+
+    try:
+        load_service_account_key(Path(value.strip()).expanduser())
+    except SourceError as e:
+        return f"{e.detail}; {e.hint}" if e.hint else e.detail
+    return None
 
 
 def _example(f: FieldSpec, ref: ImageRef) -> str:

@@ -96,9 +96,7 @@ class CheckView(StepView):
             if ok:
                 verdict.update(
                     Content.from_markup(
-                        "[b $text-success]✓ $title[/]: $image",
-                        title=result.verdict.title,
-                        image=result.image,
+                        "[b $text-success]✓ $image can be pulled[/]", image=result.image
                     )
                 )
             else:

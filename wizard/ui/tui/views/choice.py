@@ -13,8 +13,10 @@ from textual.widget import Widget
 from textual.widgets import Button, OptionList, Static
 
 from wizard.flow import Flow, Question
+from wizard.flow.state import image_note
 from wizard.ui.tui.navigation import Page
 from wizard.ui.tui.views.base import StepView
+from wizard.ui.tui.views.fields import note_content
 from wizard.ui.tui.widgets.choice_list import ChoiceList
 
 
@@ -78,6 +80,9 @@ class RegistryView(ChoiceView):
             ),
             classes="image-line",
         )
+        note = image_note(self.flow.image or "")
+        if note:  # config.yaml's image, never typed here: its advice is said here
+            yield Static(note_content(note), classes="image-note")
 
     def help_in_intro(self) -> bool:
         return True

@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from textual import on
+from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input
+from textual.widgets import Checkbox, Input, Static
 
 from wizard.flow import Kind
 from wizard.ui.tui.views.base import StepView
@@ -26,6 +27,12 @@ class FieldsView(StepView):
                 yield FieldInput(
                     q, blink=self.wizard.cursor_blink, secret=kept.reveal() if kept else None
                 )
+                if q.note is not None:  # advice, not an error: the value is accepted
+                    yield Static(
+                        note_content(q.note(q.default or "") if q.default else None),
+                        classes="field-note",
+                        id=f"note-{q.id}",
+                    )
 
     def answers(self) -> list[tuple[str, Any]]:
         out: list[tuple[str, Any]] = []
@@ -48,6 +55,17 @@ class FieldsView(StepView):
                 unplaced[qid] = message
         super().show_errors(unplaced) if unplaced else self.show_error("")
 
+    @on(Input.Changed)
+    def _advise(self, event: Input.Changed) -> None:
+        qid = (event.input.id or "").removeprefix("input-")
+        q = self.page.question(qid)
+        if q is None or q.note is None:
+            return
+        value = event.value.strip()
+        self.query_one(f"#note-{qid}", Static).update(
+            note_content(q.note(value) if value else None)
+        )
+
     @on(Input.Submitted)
     def _next_or_submit(self, event: Input.Submitted) -> None:
         event.stop()
@@ -57,3 +75,7 @@ class FieldsView(StepView):
             inputs[index + 1].focus()
         else:
             self.submit()
+
+
+def note_content(note: str | None) -> Content:
+    return Content.from_markup("[$text-warning]![/] $n", n=note) if note else Content("")

@@ -1,0 +1,89 @@
+"""What a question says about a value as it is entered: advice that accepts it (an image
+without a tag), and a key file read as the live check will read it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wizard.flow import Flow
+from wizard.flow.state import image_note
+
+
+@pytest.fixture(autouse=True)
+def _no_baseten(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("BASETEN_API_KEY", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("USER_TRUSSRC_PATH", str(tmp_path / "no-trussrc"))
+
+
+def test_an_untagged_image_is_accepted_with_the_latest_note(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("model_name: ranker\n")
+    flow = Flow(config)
+    q = flow.next()
+    assert q is not None and q.id == "image" and q.note is not None
+    note = q.note("acme/llm-base")
+    assert note is not None and "latest" in note and "digest" in note
+    assert q.note("acme/llm-base:1.2") is None
+    assert q.note("acme/llm-base@sha256:" + "a" * 64) is None
+    assert image_note("not an image!") is None
+    assert flow.answer("image", "acme/llm-base") is None  # advice, not a refusal
+    assert flow.answer("registry", "dockerhub") is None
+    _, warnings = flow.review()
+    assert any("latest" in w for w in warnings), warnings
+    flow2 = Flow(config)
+    flow2.answer("image", "acme/llm-base:1.2")
+    flow2.answer("registry", "dockerhub")
+    assert not any("latest" in w for w in flow2.review()[1])
+
+
+GAR = "us-docker.pkg.dev/my-project/repo/app:1"
+
+
+def _to_key_file(tmp_path: Path) -> Flow:
+    flow = Flow(tmp_path / "config.yaml")
+    for qid, value in [
+        ("image", GAR),
+        ("registry", "gar"),
+        ("method", "service-account"),
+        ("secret-name", "gcp-key"),
+        ("guide", None),
+    ]:
+        assert flow.answer(qid, value) is None, qid
+    q = flow.next()
+    assert q is not None and q.id == "key-file"
+    return flow
+
+
+def test_the_key_file_is_read_when_given_not_at_the_live_check(tmp_path: Path) -> None:
+    flow = _to_key_file(tmp_path)
+    q = flow.next()
+    assert q is not None and q.validate is not None
+    missing = q.validate(str(tmp_path / "nope.json"))
+    assert missing is not None and "cannot read the key file" in missing
+    assert "gcloud iam service-accounts keys create" in missing  # the hint: where keys come from
+    not_json = tmp_path / "notes.txt"
+    not_json.write_text("hello")
+    error = flow.answer("key-file", str(not_json))
+    assert error is not None and "is not a service-account JSON key" in error
+    wrong = tmp_path / "other.json"
+    wrong.write_text('{"type": "authorized_user"}')
+    assert "service_account" in (flow.answer("key-file", str(wrong)) or "")
+    good = tmp_path / "key.json"
+    good.write_text('{"type": "service_account", "client_email": "a@p.iam.gserviceaccount.com"}')
+    assert flow.answer("key-file", str(good)) is None
+
+
+def test_the_key_file_path_may_start_with_a_tilde(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "key.json").write_text('{"type": "service_account"}')
+    monkeypatch.setenv("HOME", str(home))
+    flow = _to_key_file(tmp_path)
+    assert flow.answer("key-file", "~/key.json") is None
+    empty = _to_key_file(tmp_path)
+    assert empty.answer("key-file", "") is None  # empty: skip the live check
