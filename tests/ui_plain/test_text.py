@@ -167,3 +167,12 @@ def test_a_check_fix_names_the_wizards_command_not_a_base64_one_liner(tmp_path: 
         "printf '%s' \"$TOKEN\" | registry-wizard secret encode "
         "--image ghcr.io/acme/llm-base:1.2 --username 'octo cat'" in text
     )
+
+
+def test_messages_and_prompts_carry_no_code_marks() -> None:
+    out = io.StringIO()
+    prompter = plain.LinePrompter(stdin=io.StringIO("x\n"), out=out)
+    prompter.error("run `truss whoami --show-oidc` for the org ID")
+    prompter.text(Question("org-id", Kind.TEXT, "Org ID (`truss whoami`)", required=False))
+    assert "`" not in out.getvalue()
+    assert "run truss whoami --show-oidc for the org ID" in out.getvalue()

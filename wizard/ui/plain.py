@@ -71,7 +71,7 @@ class QuestionaryPrompter:
         answer on a line of its own when fewer than `room` columns are left for it."""
         columns = self._columns()
         lines = textwrap.wrap(
-            text,
+            text.replace("`", ""),
             columns - 2,
             subsequent_indent="  ",
             break_long_words=False,
@@ -153,7 +153,8 @@ class QuestionaryPrompter:
             print(f"\n{title}\n{'─' * len(title)}\n{body}\n", file=sys.stderr)
 
     def error(self, message: str) -> None:
-        print(console.wrap(f"  ✗ {message}", self._columns()), file=sys.stderr)
+        text = f"  ✗ {message}".replace("`", "")  # code marks are not for a terminal
+        print(console.wrap(text, self._columns()), file=sys.stderr)
 
 
 class _Title(list):  # type: ignore[type-arg]
@@ -210,11 +211,11 @@ class LinePrompter:
         self.out = out or sys.stderr
 
     def _say(self, text: str) -> None:
-        print(console.wrap(text), file=self.out, flush=True)
+        print(console.wrap(text.replace("`", "")), file=self.out, flush=True)
 
     def _read(self, prompt: str) -> str:
         # The prompt's last line stays open for the answer; the lines before are wrapped.
-        lines = console.wrap(prompt).split("\n")
+        lines = console.wrap(prompt.replace("`", "")).split("\n")
         if len(lines) > 1:
             print("\n".join(lines[:-1]), file=self.out)
         print(lines[-1] + " ", end="", file=self.out, flush=True)
