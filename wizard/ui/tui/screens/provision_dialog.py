@@ -6,10 +6,12 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+from wizard.ui.tui.views.base import ActionBar
 
 
 class ProvisionDialog(ModalScreen[bool]):
@@ -51,7 +53,7 @@ class ProvisionDialog(ModalScreen[bool]):
                         )
                     )
                 yield Static(Content("\n").join(rows), classes="plan")
-            with Horizontal(classes="actions"):
+            with ActionBar(classes="actions"):
                 if plan.empty:
                     yield Button("OK", id="cancel", variant="primary", compact=True)
                 else:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import suppress
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.css.query import NoMatches
+from textual.geometry import NULL_OFFSET, Region, Size
+from textual.layout import ArrangeResult, Layout, WidgetPlacement
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Static
@@ -20,6 +23,57 @@ from wizard.ui.tui.navigation import Page
 
 if TYPE_CHECKING:
     from wizard.ui.tui.app import WizardApp
+
+
+class _WrapLayout(Layout):
+    """Left to right, and on to the next row when the next child does not fit: a button
+    bar wider than the terminal wraps instead of pushing its last buttons off-screen."""
+
+    name = "wrap"
+
+    def arrange(
+        self, parent: Widget, children: list[Widget], size: Size, greedy: bool = True
+    ) -> ArrangeResult:
+        parent.pre_layout(self)
+        viewport = parent.app.viewport_size
+        placements: list[WidgetPlacement] = []
+        x = y = row_height = 0
+        for child in children:
+            box = child._get_box_model(size, viewport, Fraction(size.width), Fraction(size.height))
+            margin = box.margin
+            width = int(box.width) + margin.left + margin.right
+            height = int(box.height) + margin.top + margin.bottom
+            if x and x + width - margin.right > size.width:
+                x, y, row_height = 0, y + row_height, 0
+            region = Region(x + margin.left, y + margin.top, int(box.width), int(box.height))
+            placements.append(WidgetPlacement(region, NULL_OFFSET, margin, child))
+            x += width
+            row_height = max(row_height, height)
+        return placements
+
+
+class ActionBar(Widget):
+    """The buttons under a step (or a dialog), wrapped onto more rows when they do not fit
+    one: every button stays on screen at 60 columns."""
+
+    DEFAULT_CSS = """
+    ActionBar {
+        width: 1fr;
+        height: auto;
+    }
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._default_layout = _WrapLayout()
+
+
+class StepBody(VerticalScroll):
+    """The step's scrolling body: a focus stop (its keys scroll it) only while there is
+    something to scroll, so no Tab lands on a stop that shows nothing and does nothing."""
+
+    def allow_focus(self) -> bool:
+        return self.max_scroll_y > 0
 
 
 class StepView(Vertical):
@@ -54,9 +108,9 @@ class StepView(Vertical):
             yield Static(Content(self.subtitle), classes="view-subtitle")
         yield from self.compose_head()
         yield Static("", classes="view-error")
-        with VerticalScroll(classes="view-body"):
+        with StepBody(classes="view-body"):
             yield from self.compose_body()
-        with Horizontal(classes="actions"):
+        with ActionBar(classes="actions"):
             yield from self.compose_actions()
 
     def compose_head(self) -> Iterable[Widget]:
