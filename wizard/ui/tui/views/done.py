@@ -14,7 +14,7 @@ from wizard.flow import Flow
 from wizard.ui.tui.navigation import Page
 from wizard.ui.tui.services import Outcome, describe_change
 from wizard.ui.tui.views.base import StepView
-from wizard.ui.tui.widgets.code_block import CodeBlock
+from wizard.ui.tui.widgets.code_block import CodeBlock, SideScroll
 from wizard.ui.tui.widgets.notes import Note, NoteList
 
 
@@ -37,16 +37,18 @@ class DoneView(StepView):
         yield Static(Content.from_markup("[b]What changed[/]"), classes="section -first")
         if o.written:
             changes = describe_change(o.diff)
-            yield Static(
-                Content("\n").join(
-                    Content.from_markup(
-                        "[$text-success]$l[/]" if line.startswith("+") else "[$text-error]$l[/]",
-                        l=line,
+            with SideScroll(classes="listing changes"):  # diff lines keep their marker
+                yield Static(
+                    Content("\n").join(
+                        Content.from_markup(
+                            "[$text-success]$l[/]"
+                            if line.startswith("+")
+                            else "[$text-error]$l[/]",
+                            l=line,
+                        )
+                        for line in changes
                     )
-                    for line in changes
-                ),
-                classes="listing",
-            )
+                )
         else:
             yield Static("Nothing: the file already had this setup.", classes="listing")
         if o.created:

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, HorizontalScroll, Vertical
 from textual.highlight import highlight
 from textual.widgets import Button, Label, Static
+
+
+class SideScroll(HorizontalScroll):
+    """Lines kept whole, scrolled sideways when wider than the box: a command that wraps
+    is a broken command once copied, and a diff line that wraps loses its +/- marker. A
+    focus stop (Left/Right scroll it) only while there is something to scroll to."""
+
+    def allow_focus(self) -> bool:
+        return self.max_scroll_x > 0
 
 
 class CodeBlock(Vertical):
@@ -23,19 +35,33 @@ class CodeBlock(Vertical):
         with Horizontal(classes="code-head"):
             yield Label(self.title, classes="code-title")
             yield Button("Copy", classes="copy", compact=True)
-        yield Static(highlight(self.code, language=self.language or None), classes="code")
+        with SideScroll(classes="code-scroll"):
+            yield Static(highlight(self.code, language=self.language or None), classes="code")
 
     @on(Button.Pressed, ".copy")
     def copy(self, event: Button.Pressed | None = None) -> None:
         if event is not None:
             event.stop()
         self.app.copy_to_clipboard(self.code)
-        lines = self.code.count("\n") + 1
-        self.app.notify(
-            f"{self.title}: {lines} line{'s' if lines != 1 else ''} copied to the clipboard",
-            title="Copied",
-            timeout=3,
+        title, message = copy_notice(self.title, self.code.count("\n") + 1)
+        self.app.notify(message, title=title, timeout=6)
+
+
+def copy_notice(what: str, lines: int, environ: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """(title, message) for a copy sent by OSC 52. The app cannot know whether the terminal
+    took it (many ignore OSC 52; tmux drops it unless `set-clipboard on`): say what was
+    sent and how to copy by hand, never "copied"."""
+    env = os.environ if environ is None else environ
+    plural = "s" if lines != 1 else ""
+    sent = f"{what}: {lines} line{plural} sent to your terminal's clipboard (OSC 52)."
+    by_hand = "select the text with Shift and the mouse"
+    if env.get("TMUX"):
+        return (
+            "Sent to the clipboard",
+            f"{sent} tmux passes it on only with `set -g set-clipboard on`; if nothing was "
+            f"copied to the clipboard, {by_hand}.",
         )
+    return ("Sent to the clipboard", f"{sent} If nothing was copied to the clipboard, {by_hand}.")
 
 
 _TITLES = {"sh": "shell", "json": "JSON", "yaml": "YAML", "diff": "diff"}

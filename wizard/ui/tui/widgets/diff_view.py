@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.content import Content
 from textual.widgets import Static
+
+from wizard.ui.tui.widgets.code_block import SideScroll
 
 _STYLES = (
     ("+++", "b"),
@@ -24,7 +27,12 @@ def render_diff(diff: str) -> Content:
     return Content("\n").join(rows)
 
 
-class DiffView(Static):
+class DiffView(SideScroll):
+    """Every line whole, with its marker: wider lines scroll sideways, never wrap."""
+
     def __init__(self, diff: str, **kwargs: object) -> None:
-        super().__init__(render_diff(diff), classes="diff", **kwargs)  # type: ignore[arg-type]
+        super().__init__(classes="diff", **kwargs)  # type: ignore[arg-type]
         self.diff = diff
+
+    def compose(self) -> ComposeResult:
+        yield Static(render_diff(self.diff), classes="diff-lines")
