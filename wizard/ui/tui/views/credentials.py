@@ -42,11 +42,12 @@ class CredentialsView(FieldsView):
         self.found: Any = None  # docker login's credential, when there is one
 
     def compose_body(self) -> Iterable[Widget]:
+        yield from super().compose_body()
         if self.has_token:
+            # Right under the token field, and next in the focus order after it.
             with Horizontal(id="docker-login", classes="banner"):
                 yield Static("", id="docker-login-text")
                 yield Button("Use it", id="use-docker-login", compact=True)
-        yield from super().compose_body()
         yield NoteList(classes="findings -empty", id="findings")
 
     def compose_actions(self) -> Iterable[Widget]:
@@ -57,6 +58,11 @@ class CredentialsView(FieldsView):
     def on_mount(self) -> None:
         if self.has_token:
             self._docker_login()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reveal":  # only where a field is masked (not the key file's path)
+            return bool(self.query(".reveal"))
+        return True
 
     def action_reveal(self) -> None:
         for field in self.query(FieldInput):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -33,7 +35,8 @@ class FieldInput(Vertical):
         q = self.question
         optional = "" if q.required else " [$foreground-muted](optional)[/]"
         yield Static(
-            Content.from_markup(f"[b]$prompt[/]{optional}", prompt=q.prompt), classes="prompt"
+            Content.from_markup(f"[b]$prompt[/]{optional}", prompt=short_prompt(q)),
+            classes="prompt",
         )
         secret = q.kind is Kind.SECRET
         field = Input(
@@ -96,6 +99,19 @@ class FieldInput(Vertical):
             self.set_error(None)
             return
         self.set_error(q.validate(value))
+
+
+# "(hidden; empty to skip the live check)", "(empty to skip)", "(optional)": the flow's
+# asides for prompts without styling. Here a masked field shows it is masked, and the
+# label says "(optional)" once.
+_ASIDE = re.compile(r"\s*\((?:[^()]*\bempty to skip\b[^()]*|optional)\)", re.IGNORECASE)
+
+
+def short_prompt(question: Question) -> str:
+    """The prompt without the asides the label says otherwise."""
+    if question.required:
+        return question.prompt
+    return _ASIDE.sub("", question.prompt).strip() or question.prompt
 
 
 def _plain(markdown: str) -> str:
