@@ -124,6 +124,8 @@ def test_line_prompts_number_the_choices_and_echo_defaults(
     assert "  → ghcr.io/acme/llm-base:1.2" in out
     assert "  5. GitHub Container Registry (default): ghcr.io" in out
     assert "Type a number from 1 to 7" in out
+    # each question's help, once, as text: what to type, with an example
+    assert out.count("The private image Baseten must pull, e.g.") == 1
     err = capsys.readouterr().err
     assert "Baseten secret to create: DOCKER_REGISTRY_ghcr.io" in err
     assert "--username octocat" in err and "<user>" not in err and "`" not in err
@@ -176,3 +178,28 @@ def test_messages_and_prompts_carry_no_code_marks() -> None:
     prompter.text(Question("org-id", Kind.TEXT, "Org ID (`truss whoami`)", required=False))
     assert "`" not in out.getvalue()
     assert "run truss whoami --show-oidc for the org ID" in out.getvalue()
+
+
+def test_not_a_truss_config_offers_the_projects_below(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if not hasattr(Flow, "project_problem"):
+        pytest.skip("this flow does not tell a Truss project from other YAML")
+    (tmp_path / "config.yaml").write_text("name: not truss\n")
+    shutil.copytree(SAMPLE, tmp_path / "models" / "llm")
+    flow = Flow(tmp_path / "config.yaml")
+    out = io.StringIO()
+    prompter = plain.LinePrompter(stdin=io.StringIO("\n"), out=out)
+    assert plain._project(flow, prompter)
+    assert flow.config == tmp_path / "models" / "llm" / "config.yaml"
+    assert "no Truss keys" in capsys.readouterr().err
+    assert "  1. models/llm/config.yaml (default)" in out.getvalue()
+
+
+def test_no_config_yaml_is_created_with_the_setup_after_a_typed_yes(tmp_path: Path) -> None:
+    out = io.StringIO()
+    typed = "ghcr.io/acme/app:1\n\n\nyes\n"
+    prompter = plain.LinePrompter(stdin=io.StringIO(typed), out=out)
+    prompter.secret = lambda q: plain.Secret("")  # type: ignore[method-assign]
+    assert plain.run(Flow(tmp_path / "config.yaml"), prompter) == 0
+    assert "DOCKER_REGISTRY_ghcr.io: null" in (tmp_path / "config.yaml").read_text()

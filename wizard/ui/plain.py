@@ -8,6 +8,7 @@ import re
 import shlex
 import sys
 import textwrap
+from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from wizard.config.plan import SetupError
@@ -52,6 +53,7 @@ class QuestionaryPrompter:
 
     def __init__(self, **pt_kwargs: Any) -> None:
         self.kw = pt_kwargs
+        self.noted: set[str] = set()
         # Without this prompt_toolkit asks the terminal where its cursor is before the
         # first prompt; a terminal slow to answer (or one that never does, like a
         # `script` log) gets the first question drawn twice, and a CPR warning.
@@ -152,6 +154,13 @@ class QuestionaryPrompter:
         if self.kw.get("output") is None:
             print(f"\n{title}\n{'─' * len(title)}\n{body}\n", file=sys.stderr)
 
+    def note(self, qid: str, help_text: str) -> None:
+        """A question's help, once, above it: what to type, with an example."""
+        if qid not in self.noted:
+            self.noted.add(qid)
+            text = console.wrap(plain_markdown(help_text), self._columns())
+            print(console.paint(text, "2", sys.stderr), file=sys.stderr)
+
     def error(self, message: str) -> None:
         text = f"  ✗ {message}".replace("`", "")  # code marks are not for a terminal
         print(console.wrap(text, self._columns()), file=sys.stderr)
@@ -209,6 +218,7 @@ class LinePrompter:
     def __init__(self, stdin: TextIO | None = None, out: TextIO | None = None) -> None:
         self.stdin = stdin or sys.stdin
         self.out = out or sys.stderr
+        self.noted: set[str] = set()
 
     def _say(self, text: str) -> None:
         print(console.wrap(text.replace("`", "")), file=self.out, flush=True)
@@ -290,8 +300,18 @@ class LinePrompter:
     def show(self, title: str, body: str) -> None:
         print(f"\n{title}\n{'-' * len(title)}\n{body}\n", file=self.out)
 
+    def note(self, qid: str, help_text: str) -> None:
+        if qid not in self.noted:
+            self.noted.add(qid)
+            self._say(plain_markdown(help_text))
+
     def error(self, message: str) -> None:
         self._say(f"  ✗ {message}")
+
+
+def plain_markdown(text: str) -> str:
+    """A question's help (a line or two of markdown) as plain text."""
+    return " ".join(console.plain_inline(line.strip()) for line in text.splitlines()).strip()
 
 
 def line_mode() -> bool:
@@ -341,6 +361,9 @@ def _present(flow: Flow, q: Question, prompter: Prompter) -> Any:
         if warnings:
             body += "\n" + console.wrap("\n".join(f"warning: {w}" for w in warnings))
         prompter.show("Review", body)
+    note = getattr(prompter, "note", None)  # the question's help, where the skin shows it
+    if note is not None and q.help and q.kind is not Kind.INFO:
+        note(q.id, q.help)
     if q.kind is Kind.CHOICE:
         return prompter.choice(q)
     if q.kind is Kind.TEXT:
@@ -392,13 +415,51 @@ def drive(flow: Flow, prompter: Prompter) -> None:
 
 
 def run(flow: Flow, prompter: Prompter, *, dry_run: bool = False) -> int:
-    """The whole plain wizard: questions, then act on the answers."""
+    """The whole plain wizard: the project, questions, then act on the answers."""
     try:
+        if not _project(flow, prompter):
+            return EXIT_USAGE
         drive(flow, prompter)
     except KeyboardInterrupt:
         console.info("\nNo changes were made.")
         return EXIT_USAGE
     return finish(flow, dry_run=dry_run)
+
+
+def _project(flow: Flow, prompter: Prompter) -> bool:
+    """Is there a Truss project to work on? No config.yaml: it is created with the setup
+    (shown in Review, written only on a typed yes), as `setup` always has. A YAML file
+    that is not a Truss config: choose one of the Truss configs below, else stop."""
+    problem = getattr(flow, "project_problem", None)  # (a flow that cannot tell: go on)
+    if not problem:
+        return True
+    if getattr(flow, "can_create_project", False):
+        error = flow.create_project()  # type: ignore[attr-defined]
+        if error is None:
+            name = getattr(flow, "new_model_name", None) or ""
+            console.info(
+                f"No config.yaml here yet: Review shows it created, as model_name: {name}."
+            )
+            return True
+    found = list(flow.truss_configs_below())  # type: ignore[attr-defined]
+    console.error(problem)
+    if not found:
+        return False
+    from wizard.flow import Choice
+
+    pick = Question(
+        "config",
+        Kind.CHOICE,
+        "Which Truss project?",
+        choices=tuple(Choice(str(p), os.path.relpath(p, flow.config.parent)) for p in found),
+        default=str(found[0]),
+    )
+    try:
+        chosen = prompter.choice(pick)
+    except Back:
+        return False
+    flow.use_config(Path(chosen))  # type: ignore[attr-defined]
+    return True
 
 
 def finish(flow: Flow, *, dry_run: bool) -> int:
