@@ -187,6 +187,7 @@ def test_back_undoes_the_last_answer(tmp_path: Path) -> None:
         ]
     )
     config = tmp_path / "config.yaml"
+    config.write_text("model_name: m\n")
     assert plain.run(Flow(config), prompter) == 0
     assert "DOCKER_REGISTRY_nvcr.io: null" in config.read_text()
     assert "ghcr" not in config.read_text()
@@ -206,6 +207,7 @@ def test_back_right_after_the_guide_goes_to_the_last_answer(tmp_path: Path) -> N
             ("yes", True),
         ]
     )
+    (tmp_path / "config.yaml").write_text("model_name: m\n")
     assert plain.run(Flow(tmp_path / "config.yaml"), prompter) == 0
     assert not prompter.script
     assert prompter.shown.count("Cloud-side setup") == 2
@@ -341,6 +343,7 @@ def test_real_questionary_prompts_over_pipe_input(tmp_path: Path) -> None:
     from prompt_toolkit.output import DummyOutput
 
     config = tmp_path / "config.yaml"
+    config.write_text("model_name: m\n")
     keys = [
         "ghcr.io/acme/llm:1.2\r",  # image
         "\r",  # registry: the detected one is pre-selected
@@ -413,6 +416,7 @@ def test_wrong_flags_are_named_before_any_question_once_the_image_is_known(
 def test_review_names_method_flags_the_chosen_method_does_not_take(tmp_path: Path) -> None:
     """--role-arn given, then a GHCR image typed: token takes no role; the flag is not
     written, and Review says so rather than dropping it unseen."""
+    (tmp_path / "config.yaml").write_text("model_name: m\n")
     flow = Flow(tmp_path / "config.yaml", presets={"role-arn": ROLE, "yes": "yes"})
     flow.answer("image", "ghcr.io/acme/app:1")
     flow.answer("registry", "ghcr")

@@ -79,3 +79,64 @@ async def test_a_key_file_is_checked_as_it_is_typed(make_app: AppFactory, isolat
         (isolated / "key.json").write_text('{"type": "service_account"}')
         await replace_text(pilot, "key.json")
         assert str(field.query_one(".error", Static).render()) == ""
+
+
+async def test_an_empty_directory_says_so_and_creates_a_config_with_a_model_name(
+    make_app: AppFactory, isolated: Path
+) -> None:
+    app = make_app(None)  # no config.yaml here (nor above: the test's own directory)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        assert kind(app) is PageKind.CURRENT
+        shown = texts(app)
+        assert "Not a Truss project" in shown and "No config.yaml in" in shown
+        assert app.query_one("#model-name").value == "project"  # type: ignore[attr-defined]
+        app.query_one("#model-name").focus()
+        await replace_text(pilot, "ranker")
+        await press(pilot, "enter")  # create
+        assert kind(app) is PageKind.IMAGE
+        assert not app.check_action("back", ())  # nothing before the first question
+        await type_text(pilot, "ghcr.io/acme/llm:1.2")
+        await press(pilot, "enter", "enter", "enter", "enter", "enter")
+        assert kind(app) is PageKind.REVIEW
+        assert "+model_name: ranker" in texts(app)
+        await press(pilot, "enter")
+        assert kind(app) is PageKind.DONE
+    text = (isolated / "config.yaml").read_text()
+    assert text.startswith("model_name: ranker\n") and "ghcr.io/acme/llm:1.2" in text
+
+
+async def test_a_yaml_file_without_truss_keys_offers_the_truss_config_below(
+    make_app: AppFactory, isolated: Path
+) -> None:
+    (isolated / "models" / "ranker").mkdir(parents=True)
+    below = isolated / "models" / "ranker" / "config.yaml"
+    below.write_text(
+        "model_name: ranker\nbase_image:\n  image: ghcr.io/acme/llm:1.2\n"
+        "secrets:\n  DOCKER_REGISTRY_ghcr.io: null\n"
+    )
+    unrelated = "server:\n  port: 8080\nlogging:\n  level: info\n"
+    app = make_app(unrelated)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        assert kind(app) is PageKind.CURRENT
+        shown = texts(app)
+        assert "has no Truss keys" in shown
+        assert not app.query("#model-name") and not app.query("#create")  # never replaced
+        button = app.query_one("#use-0")
+        assert "models/ranker/config.yaml" in str(button.label)  # type: ignore[attr-defined]
+        await press(pilot, "enter")  # the first offer has the focus
+        # It has auth already: its current setup, as for any config.
+        assert kind(app) is PageKind.CURRENT
+        assert "Current setup" in texts(app) and "GitHub Container Registry" in texts(app)
+        assert app.flow.config == Path("models/ranker/config.yaml")
+    assert (isolated / "config.yaml").read_text() == unrelated
+
+
+async def test_quit_on_the_not_a_project_screen(make_app: AppFactory, isolated: Path) -> None:
+    app = make_app("logging:\n  level: info\n")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        assert "Run registry-wizard in your Truss project" in texts(app)
+        await press(pilot, "enter")  # Quit, the only way on
+    assert app.return_value == 2

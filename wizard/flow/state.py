@@ -61,10 +61,71 @@ class Flow:
     # The guide for each set of answers: questions() runs on every next()/answer(), and
     # building a guide reads config.yaml and renders templates (~16 ms).
     _guides: dict[tuple[object, ...], str] = field(default_factory=dict)
+    # The model name of a config.yaml the user asked to create (see `create_project`).
+    new_model_name: str | None = None
 
     def __post_init__(self) -> None:
         if self.doc is None:
             self.doc = read_config(self.config)
+
+    # -- the project ------------------------------------------------------------------
+
+    @property
+    def project_problem(self) -> str | None:
+        """Why config.yaml is not a Truss project's (missing, or a YAML file without a
+        Truss key), unless the user asked to create one. Every front end says it first
+        and offers `truss_configs_below()` or `create_project()`; until then no plan is
+        made (Review would write a config.yaml truss cannot load, or edit another file)."""
+        if self.new_model_name is not None or self.doc is None:
+            return None
+        from wizard.flow.project import problem
+
+        return problem(self.doc)
+
+    @property
+    def can_create_project(self) -> bool:
+        """No file is there: one can be created (an unrelated YAML file is never edited)."""
+        return self.doc is not None and not self.doc.exists
+
+    def truss_configs_below(self, limit: int = 5) -> list[Path]:
+        """Truss configs below the config's directory, nearest first (a shallow search)."""
+        from wizard.flow.project import find_below
+
+        return find_below(self.config.parent, limit=limit)
+
+    def default_model_name(self) -> str:
+        from wizard.flow.project import model_name_for
+
+        return model_name_for(self.config.parent)
+
+    def use_config(self, path: Path) -> None:
+        """Work on another config.yaml (one `truss_configs_below` found), from the start."""
+        self.config, self.doc = path, read_config(path)
+        self.new_model_name = None
+        self.answers.clear()
+        self.history.clear()
+        self.shown.clear()
+        self.kept.clear()
+        self.reviewed, self.reviewed_diff = None, ""
+        self._guides.clear()
+
+    def create_project(self, model_name: str | None = None) -> str | None:
+        """Create config.yaml, as `model_name: <name>` (default: the directory's name)
+        plus the setup, when the user writes it. Returns an error, or None."""
+        if not self.can_create_project:
+            return f"{self.config} exists: it is not replaced"
+        name = (model_name or "").strip() or self.default_model_name()
+        if "\n" in name:
+            return "a model name is one line"
+        self.new_model_name = name
+        self.reviewed = None
+        return None
+
+    def _new_doc(self) -> ConfigDocument | None:
+        """The config.yaml to create, as it starts: its model name only."""
+        if self.new_model_name is None or self.doc is None:
+            return None
+        return self.doc.with_text(f"model_name: {_yaml_scalar(self.new_model_name)}\n")
 
     # -- state ------------------------------------------------------------------------
 
@@ -581,6 +642,7 @@ class Flow:
         if strict:
             values.update({k: v for k, v in self.presets.items() if k in catalog.all_fields()})
         image = self.value("image") or None
+        new_doc = self._new_doc()
         return SetupRequest(
             self.config,
             self.value("registry"),
@@ -589,10 +651,15 @@ class Flow:
             values,
             # One read for a run with every answer given; an interactive flow reads the
             # file again when it plans, so what the user edited meanwhile is reviewed.
-            doc=self.doc if strict else None,
+            doc=new_doc or (self.doc if strict else None),
         )
 
     def plan(self, *, strict: bool = False) -> SetupPlan:
+        problem = None if strict else self.project_problem
+        # Asked, never a config.yaml truss cannot load. (`strict`: a script gave every
+        # answer as a flag and names the file: `setup` creates it as it always has.)
+        if problem is not None:
+            raise SetupError(f"{problem} Nothing was written.")
         return plan_setup(self.request(strict=strict))
 
     def guide_context(self, plan: SetupPlan | None = None) -> Any:
@@ -623,7 +690,9 @@ class Flow:
         from wizard.config.diff import config_diff
 
         plan = self.plan(strict=strict)
-        diff = config_diff(plan.edit.doc, plan.edit.new_text, self.config.name, plan.edit.after)
+        # A new file's diff shows its model name as added too.
+        before = self.doc if self.new_model_name is not None and self.doc else plan.edit.doc
+        diff = config_diff(before, plan.edit.new_text, self.config.name, plan.edit.after)
         self.reviewed, self.reviewed_diff = plan, diff
         taken = {f.id for f in plan.method.fields}
         ignored = [f"--{k}" for k in self.presets if k in catalog.all_fields() and k not in taken]
@@ -691,6 +760,20 @@ def _store_with_key(key: Secret, name: str, username: str, token: Secret) -> Any
     if not listed:
         return StoredSecret(None, f"Baseten accepted {name} but does not list it", failed=True)
     return StoredSecret(name)
+
+
+def _yaml_scalar(text: str) -> str:
+    """`text` as a YAML scalar: plain when YAML reads it back as the same string."""
+    import json
+
+    from ruamel.yaml import YAML
+
+    try:
+        if YAML(typ="safe").load(text) == text:
+            return text
+    except Exception:  # any YAML error: quote it
+        pass
+    return json.dumps(text)
 
 
 def image_note(image: str) -> str | None:

@@ -7,7 +7,8 @@ Nothing here imports textual: every function can be tested, and timed, on its ow
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -125,11 +126,43 @@ class CurrentSetup:
     # (line, name, value as shown): `null`, or a marker for a real value in the file
     secrets: list[tuple[int | None, str, str]]
     findings: list[Finding]  # the rulebook's, placed on their lines
+    # Not a Truss project (`Flow.project_problem`): why, the Truss configs found below
+    # (as shown: relative to the working directory), and whether one can be created.
+    problem: str | None = None
+    candidates: list[Path] = field(default_factory=list)
+    can_create: bool = False
+    model_name: str = ""  # the default name of a project created here
+
+
+def not_a_project(flow: Flow) -> CurrentSetup | None:
+    """The first screen's content when config.yaml is no Truss project's (else None)."""
+    problem = flow.project_problem
+    if problem is None:
+        return None
+    return CurrentSetup(
+        image=None,
+        registry=None,
+        method=None,
+        values=[],
+        secrets=[],
+        findings=[],
+        problem=problem,
+        candidates=[_shown_path(p) for p in flow.truss_configs_below()],
+        can_create=flow.can_create_project,
+        model_name=flow.default_model_name(),
+    )
+
+
+def _shown_path(path: Path) -> Path:
+    rel = os.path.relpath(path)
+    return Path(rel) if not rel.startswith("..") else path
 
 
 def current_setup(flow: Flow) -> CurrentSetup | None:
     """The auth config.yaml already has, with the static rules' findings; None when it
-    has none."""
+    has none. Not a Truss project: what the first screen says instead (`problem`)."""
+    if (project := not_a_project(flow)) is not None:
+        return project
     from wizard.model import rules
 
     doc = flow.doc
