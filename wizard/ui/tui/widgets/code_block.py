@@ -58,7 +58,7 @@ def copy_notice(what: str, lines: int, environ: Mapping[str, str] | None = None)
     if env.get("TMUX"):
         return (
             "Sent to the clipboard",
-            f"{sent} tmux passes it on only with `set -g set-clipboard on`; if nothing was "
+            f'{sent} tmux passes it on only with "set -g set-clipboard on"; if nothing was '
             f"copied to the clipboard, {by_hand}.",
         )
     return ("Sent to the clipboard", f"{sent} If nothing was copied to the clipboard, {by_hand}.")
