@@ -13,7 +13,6 @@ from wizard.model.exits import EXIT_USAGE
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "check",
-        help="prove a credential can pull the image, live",
         description="Run the Docker Registry v2 pull flow against the real registry with the "
         "credential Baseten will use, and say exactly why it fails if it does. Secrets are "
         "read from stdin, files or docker's store, never from the command line.",

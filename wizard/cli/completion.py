@@ -30,7 +30,6 @@ or, for this shell only:  source <(registry-wizard completion bash)"""
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "completion",
-        help="print a shell completion script (bash, zsh or fish)",
         description="Print a completion script for your shell: commands, flags, registries, "
         "methods and other choices, and file names for --config and other paths.",
         epilog=_EPILOG,

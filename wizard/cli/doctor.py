@@ -45,7 +45,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
     p = sub.add_parser(
         "doctor",
-        help="diagnose (and fix) registry auth in one Truss config or a tree of them",
         description="Check base_image and secrets in Truss configs against what truss and\n"
         "Baseten require, optionally live against the registries, cloud accounts and\n"
         "Baseten, and apply the fixes that are certain, touching only the lines they must.",

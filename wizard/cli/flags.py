@@ -5,17 +5,17 @@ from __future__ import annotations
 import argparse
 import math
 import os
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from wizard.model import catalog
-from wizard.model.facts import FACTS
-
+TYPE_CHECKING = False  # as typing's, without importing typing (--help path)
 if TYPE_CHECKING:
+    from typing import Any
+
     from wizard.verify.registry import Options
 
 
 def add_fact_flags(p: argparse.ArgumentParser) -> None:
+    from wizard.model.facts import FACTS
+
     group = p.add_argument_group(
         "Baseten and cloud facts (fetched with your Baseten API key when left out)"
     )
@@ -29,10 +29,14 @@ def add_fact_flags(p: argparse.ArgumentParser) -> None:
 
 
 def facts_from(args: argparse.Namespace) -> dict[str, str]:
+    from wizard.model.facts import FACTS
+
     return {fid: v for fid in FACTS if (v := getattr(args, f"fact_{fid.replace('-', '_')}", None))}
 
 
 def add_field_flags(p: argparse.ArgumentParser) -> None:
+    from wizard.model import catalog
+
     group = p.add_argument_group("method values")
     for f in catalog.all_fields().values():
         group.add_argument(
@@ -44,6 +48,8 @@ def add_field_flags(p: argparse.ArgumentParser) -> None:
 
 
 def field_values(args: argparse.Namespace) -> dict[str, str]:
+    from wizard.model import catalog
+
     return {
         fid: v
         for fid in catalog.all_fields()
@@ -102,6 +108,8 @@ def _seconds(text: str) -> float:
 
 def _ca_bundle(text: str) -> str:
     """A readable file of PEM certificates, checked before any question is asked."""
+    from pathlib import Path
+
     path = Path(text).expanduser()
     if not path.is_file():
         raise argparse.ArgumentTypeError(f"{text}: no such file")

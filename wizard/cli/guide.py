@@ -13,7 +13,6 @@ from wizard.model.exits import EXIT_OK
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "guide",
-        help="the cloud-side steps for a registry and method, with your values filled in",
         description="Numbered steps with the exact IAM trust policy, ECR policy, gcloud or AWS "
         "CLI commands and secret-building commands for your image. Unknown values stay as "
         "<MARKED> placeholders.",

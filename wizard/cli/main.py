@@ -12,17 +12,99 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from wizard import __version__
-from wizard.cli import check as check_cmd
-from wizard.cli import completion as completion_cmd
-from wizard.cli import doctor as doctor_cmd
-from wizard.cli import guide as guide_cmd
-from wizard.cli import secret as secret_cmd
-from wizard.cli import setup as setup_cmd
 from wizard.cli.flags import add_transport_flags, transport_from
 from wizard.model.exits import EXIT_OK, EXIT_USAGE
+
+TYPE_CHECKING = False  # as typing's, without importing typing (--help path)
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
+
+# Every command: its module (which adds its arguments in `add_parser`) and the line
+# `registry-wizard --help` lists it with. A command's module is imported, and its parser
+# built, only when that command runs (or for a completion script): `--help` and each
+# command pay for themselves alone.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "setup": ("wizard.cli.setup", "write base_image + registry auth into config.yaml"),
+    "check": ("wizard.cli.check", "prove a credential can pull the image, live"),
+    "guide": (
+        "wizard.cli.guide",
+        "the cloud-side steps for a registry and method, with your values filled in",
+    ),
+    "secret": ("wizard.cli.secret", "build or store the Baseten secret for a registry"),
+    "doctor": (
+        "wizard.cli.doctor",
+        "diagnose (and fix) registry auth in one Truss config or a tree of them",
+    ),
+    "completion": ("wizard.cli.completion", "print a shell completion script (bash, zsh or fish)"),
+}
+
+
+class _Commands(dict):  # type: ignore[type-arg]
+    """The subcommand parsers by name, each built on first use."""
+
+    def __init__(self, action: _LazySubparsers) -> None:
+        super().__init__()
+        self._action = action
+
+    def __missing__(self, name: str) -> argparse.ArgumentParser:
+        if name not in COMMANDS:
+            raise KeyError(name)
+        self._action.build(name)
+        return dict.__getitem__(self, name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in COMMANDS or dict.__contains__(self, name)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(COMMANDS)
+
+    def __len__(self) -> int:
+        return len(COMMANDS)
+
+    def keys(self):  # type: ignore[no-untyped-def]
+        return list(COMMANDS)
+
+    def values(self):  # type: ignore[no-untyped-def]
+        return [self[name] for name in COMMANDS]
+
+    def items(self):  # type: ignore[no-untyped-def]
+        return [(name, self[name]) for name in COMMANDS]
+
+
+class _LazySubparsers(argparse._SubParsersAction):  # type: ignore[type-arg]
+    """Subcommands listed from COMMANDS; each one's module imported when it is used."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._name_parser_map = _Commands(self)
+        self.choices = self._name_parser_map
+        for name, (_, help_text) in COMMANDS.items():
+            self._choices_actions.append(self._ChoicesPseudoAction(name, (), help_text))
+
+    def build(self, name: str) -> None:
+        import importlib
+
+        importlib.import_module(COMMANDS[name][0]).add_parser(self)
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        commands = self._name_parser_map
+        if dict.__contains__(commands, name):
+            raise ValueError(f"command {name!r} is built already")
+        kwargs.setdefault("help", COMMANDS.get(name, ("", None))[1])
+        listed = len(self._choices_actions)
+        self._name_parser_map = {}  # argparse's own check: a name not built yet
+        try:
+            parser = super().add_parser(name, **kwargs)
+        finally:
+            built, self._name_parser_map = self._name_parser_map, commands
+        for key, value in built.items():
+            dict.__setitem__(commands, key, value)
+        if name in COMMANDS:
+            del self._choices_actions[listed:]  # listed once, from COMMANDS
+        return parser
 
 
 def _run_tui(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -63,6 +145,12 @@ def _full_screen_ok() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
 
 
+def _path(text: str) -> Path:
+    from pathlib import Path
+
+    return Path(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="registry-wizard",
@@ -73,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config",
         dest="tui_config",
-        type=Path,
+        type=_path,
         metavar="PATH",
         help="with no command: the Truss config the full-screen wizard opens (default: the "
         "nearest config.yaml here or above, up to the repository root)",
@@ -88,13 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
         parser.add_argument_group("with no command: how the live check reaches the registry"),
         dest_prefix="tui_",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    setup_cmd.add_parser(sub)
-    check_cmd.add_parser(sub)
-    guide_cmd.add_parser(sub)
-    secret_cmd.add_parser(sub)
-    doctor_cmd.add_parser(sub)
-    completion_cmd.add_parser(sub)
+    parser.register("action", "lazy_parsers", _LazySubparsers)
+    parser.add_subparsers(dest="command", metavar="COMMAND", action="lazy_parsers")
     return parser
 
 

@@ -13,7 +13,6 @@ from wizard.model.exits import EXIT_AUTH, EXIT_ERROR, EXIT_OK, EXIT_USAGE
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "secret",
-        help="build or store the Baseten secret for a registry",
         description="Build the DOCKER_REGISTRY_<host> secret value (base64 of "
         "user:token) without the usual mistakes, or store a secret in Baseten.",
     )

@@ -24,7 +24,6 @@ from wizard.model.exits import EXIT_ERROR, EXIT_USAGE
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "setup",
-        help="write base_image + registry auth into config.yaml",
         description="Choose a registry and auth method and patch config.yaml, touching only "
         "the lines that must change. Every question has a flag.",
     )
