@@ -87,3 +87,40 @@ def test_the_key_file_path_may_start_with_a_tilde(
     assert flow.answer("key-file", "~/key.json") is None
     empty = _to_key_file(tmp_path)
     assert empty.answer("key-file", "") is None  # empty: skip the live check
+
+
+def test_keyless_values_are_prefilled_with_what_the_guide_creates(tmp_path: Path) -> None:
+    flow = Flow(tmp_path / "config.yaml")
+    for qid, value in [
+        ("image", "123456789012.dkr.ecr.us-gov-west-1.amazonaws.com/team/app:1.0"),
+        ("registry", "ecr"),
+        ("method", "oidc"),
+    ]:
+        assert flow.answer(qid, value) is None, qid
+    q = flow.next()
+    assert q is not None and q.id == "role-arn"
+    assert q.default == "arn:aws-us-gov:iam::123456789012:role/baseten-ecr-pull"
+    assert flow.missing() and flow.missing()[0].id == "role-arn"  # a script still names it
+    assert flow.answer("role-arn", "") is None  # Enter takes it
+    assert flow.value("role-arn") == q.default
+
+    gar = Flow(tmp_path / "config.yaml", presets={"project-number": "555"})
+    for qid, value in [
+        ("image", "us-docker.pkg.dev/my-project/repo/app:1"),
+        ("registry", "gar"),
+        ("method", "oidc"),
+    ]:
+        assert gar.answer(qid, value) is None, qid
+    by_id = {q.id: q for q in gar.questions()}
+    assert by_id["service-account"].default == "baseten-puller@my-project.iam.gserviceaccount.com"
+    assert by_id["workload-provider"].default == (
+        "projects/555/locations/global/workloadIdentityPools/baseten-pool/providers/baseten-oidc"
+    )
+    unknown = Flow(tmp_path / "config.yaml")
+    for qid, value in [
+        ("image", "us-docker.pkg.dev/my-project/repo/app:1"),
+        ("registry", "gar"),
+        ("method", "oidc"),
+    ]:
+        unknown.answer(qid, value)
+    assert {q.id: q for q in unknown.questions()}["workload-provider"].default is None

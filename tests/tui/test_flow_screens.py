@@ -140,3 +140,32 @@ async def test_quit_on_the_not_a_project_screen(make_app: AppFactory, isolated: 
         assert "Run registry-wizard in your Truss project" in texts(app)
         await press(pilot, "enter")  # Quit, the only way on
     assert app.return_value == 2
+
+
+ECR_CONFIG = (
+    "model_name: ranker\n"
+    "base_image:\n"
+    "  image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:1.0\n"
+)
+
+
+async def test_keyless_values_are_the_guides_and_create_it_for_me_says_where_the_ids_go(
+    make_app: AppFactory,
+) -> None:
+    app = make_app(ECR_CONFIG)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "enter")  # ECR, OIDC
+        assert kind(app) is PageKind.FIELDS
+        role = app.query_one("#input-role-arn").value  # type: ignore[attr-defined]
+        assert role == "arn:aws:iam::123456789012:role/baseten-ecr-pull"  # the guide's role
+        assert "Cloud setup guide" in texts(app)
+        await press(pilot, "enter", "enter", "enter")  # the role; no org ID, no team ID
+        assert kind(app) is PageKind.CLOUD
+        assert "baseten-ecr-pull" in current(app).markdown  # type: ignore[attr-defined]
+        await pilot.click("#provision")
+        await settle(pilot)
+        error = str(current(app).query_one(".view-error", Static).render())
+        assert "Baseten organization ID and Baseten team ID" in error, error
+        assert "Back to Cloud setup · Baseten facts" in error and "--org-id --team-id" in error
+        assert "BASETEN_API_KEY" in error

@@ -304,6 +304,9 @@ class Flow:
         assert self.doc is not None
         current = current_values(self.doc, method).get(f.id)
         derived = f.default(ref, self.info) if f.default else None  # type: ignore[arg-type]
+        # What the cloud guide creates, by the guide's own names: the value to give after
+        # following it (a suggestion: a script still passes the flag).
+        created = self.guide_created(f.id, method) if not current and not derived else None
 
         def validate(value: str) -> str | None:
             problem = rules.check_field(f.id, value)
@@ -315,16 +318,47 @@ class Flow:
                 return f"{e.message}{_example(f, ref)}"
             return None
 
+        help_text = f.help
+        if created:
+            help_text += (
+                " Filled in with what the Cloud setup guide (next step) creates: keep it "
+                "if you follow the guide or let the wizard create it."
+            )
         return Question(
             f.id,
             Kind.TEXT,
             f.label,
             # the image's own value (the ECR region) beats the file's
-            default=derived if f.from_image and derived else current or derived,
+            default=derived if f.from_image and derived else current or derived or created,
             current=current,
             validate=validate,
-            help=f.help,
+            help=help_text,
         )
+
+    def guide_created(self, fid: str, method: MethodSpec | None = None) -> str | None:
+        """The value of `fid` that the keyless method's cloud guide creates, by the guide's
+        own names, from the image (the role's account, the service account's project)
+        and the project number when it is known. None: the guide cannot say it."""
+        from wizard.guide.guides import DEFAULT_NAMES
+        from wizard.model import policies
+
+        method = method or self.method
+        info = self.info
+        if method is None or not method.keyless or info is None:
+            return None
+        if fid == "role-arn" and info.account:
+            partition = policies.aws_partition(info.region)
+            return f"arn:{partition}:iam::{info.account}:role/{DEFAULT_NAMES['role_name']}"
+        if fid == "service-account" and info.project:
+            name = DEFAULT_NAMES["service_account_name"]
+            return f"{name}@{info.project}.iam.gserviceaccount.com"
+        if fid == "workload-provider":
+            number = self.value("project-number") or self.facts().known("project-number")
+            if number:
+                return policies.workload_provider_path(
+                    number, DEFAULT_NAMES["pool"], DEFAULT_NAMES["provider"]
+                )
+        return None
 
     def _fact_questions(self, method: MethodSpec) -> list[Question]:
         """Baseten facts the cloud setup needs, asked only when Baseten did not tell us."""
@@ -627,7 +661,9 @@ class Flow:
                 continue
             # A script must choose the method: its default is only a suggestion,
             # unless config.yaml already uses one.
-            suggestion_only = q.id == "method" and q.current is None
+            suggestion_only = (q.id == "method" and q.current is None) or (
+                q.current is None and q.default == self.guide_created(q.id)
+            )
             if self.value(q.id) is None and (q.default is None or suggestion_only):
                 out.append(q)
         return out

@@ -60,10 +60,42 @@ def cloud_items(flow: Flow) -> list[SetupItem]:
     return service.cloud_check(guide_context(flow), profile=flow.aws_profile)
 
 
+class MissingFacts(Exception):
+    """ "Create it for me" needs Baseten facts nobody gave: `message`, and `fix` (where
+    to give them), as the cloud view shows any planning error."""
+
+    def __init__(self, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.message, self.fix = message, fix
+
+
+def missing_facts(flow: Flow) -> MissingFacts | None:
+    """The Baseten facts the method's trust policy needs and nobody gave (None: none)."""
+    from wizard.model.facts import FACTS
+
+    method = flow.method
+    if method is None or not method.provisionable:
+        return None
+    facts = flow.facts().with_answers(flow.guide_answers())
+    missing = facts.missing(method.facts)
+    if not missing:
+        return None
+    labels = " and ".join(FACTS[f].label for f in missing)
+    flags = " ".join(f"--{f}" for f in missing)
+    how = "; ".join(FACTS[f].help for f in missing)
+    return MissingFacts(
+        f"the role's trust policy needs your {labels}",
+        f"go Back to Cloud setup · Baseten facts and type them ({how}), or set "
+        f"BASETEN_API_KEY (or ~/.trussrc) so the wizard reads them, or pass {flags}",
+    )
+
+
 def plan_provision(flow: Flow) -> ProvisionPlan:
     """What "Create it for me" would create, read from the AWS account now."""
     from wizard.guide import service
 
+    if (missing := missing_facts(flow)) is not None:
+        raise missing
     return service.provision_plan(guide_context(flow), profile=flow.aws_profile)  # type: ignore[return-value]
 
 
