@@ -63,8 +63,8 @@ def canned_check(monkeypatch: pytest.MonkeyPatch) -> Callable[[bool], None]:
 
     def use(ok: bool) -> None:
         steps = [
-            Step("analyse", StepStatus.OK, "the credential looks well-formed"),
-            Step("scopes", StepStatus.OK, "read:packages"),
+            Step("credential", StepStatus.OK, "the credential looks well-formed"),
+            Step("credential", StepStatus.OK, "scopes: read:packages"),
             Step("resolve", StepStatus.OK, "ghcr.io → https://ghcr.io"),
             Step("ping", StepStatus.OK, "401 Bearer realm=https://ghcr.io/token"),
             Step("token", StepStatus.OK, "token for repository:acme/llm-base:pull as octocat"),
@@ -154,8 +154,8 @@ def test_live_check_under_way(  # type: ignore[no-untyped-def]
 
     reported = threading.Event()
     steps = (
-        Step("analyse", StepStatus.OK, "the credential looks well-formed"),
-        Step("scopes", StepStatus.OK, "read:packages"),
+        Step("credential", StepStatus.OK, "the credential looks well-formed"),
+        Step("credential", StepStatus.OK, "scopes: read:packages"),
         Step("resolve", StepStatus.OK, "ghcr.io → https://ghcr.io"),
         Step("ping", StepStatus.OK, "/v2/ → 401, bearer challenge"),
     )
