@@ -203,3 +203,10 @@ def test_no_config_yaml_is_created_with_the_setup_after_a_typed_yes(tmp_path: Pa
     prompter.secret = lambda q: plain.Secret("")  # type: ignore[method-assign]
     assert plain.run(Flow(tmp_path / "config.yaml"), prompter) == 0
     assert "DOCKER_REGISTRY_ghcr.io: null" in (tmp_path / "config.yaml").read_text()
+
+
+def test_an_untagged_image_gets_the_latest_note_where_it_is_typed(tmp_path: Path) -> None:
+    code, out, _ = _line_run(tmp_path, "ghcr.io/acme/llm-base\n\noctocat\n\n")
+    assert code == 2  # Enter at the write question: nothing written
+    between = out[out.index("? Base image") : out.index("? Registry")]
+    assert "uses the latest tag" in between and "pin a digest" in between, between

@@ -169,7 +169,7 @@ def _check_line(outcome: Outcome, flow: Flow | None) -> tuple[str, bool | None]:
         return "", None
     if result.ok:
         return f"passed: {getattr(result, 'image', '') or 'the image'} can be pulled", True
-    return f"failed: {result.verdict.value}: {result.detail}", False
+    return f"failed: {result.verdict.title}: {result.detail}", False
 
 
 def _still_open(outcome: Outcome, plan: SetupPlan | None, check_ok: bool | None) -> bool:

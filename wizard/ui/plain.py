@@ -346,7 +346,9 @@ def _present(flow: Flow, q: Question, prompter: Prompter) -> Any:
             result = flow.run_check()
             if result is not None:
                 mark = "✓" if result.ok else "✗"
-                text = f"{mark} {result.verdict.value}: {result.detail}"
+                text = f"{mark} {result.detail}" if result.ok else f"{mark} {result.verdict.title}"
+                if not result.ok:
+                    text += f"\n  {result.detail}"
                 if result.hint and not result.ok:
                     text += f"\n  fix: {result.hint}"
                 prompter.show(q.prompt, console.wrap(_plain_text(text, flow)))
@@ -411,6 +413,10 @@ def drive(flow: Flow, prompter: Prompter) -> None:
         error = flow.answer(q.id, value)
         if error:
             prompter.error(error)
+        elif q.note is not None and (advice := q.note(str(value or ""))):
+            say = getattr(prompter, "note", None)  # advice on an accepted answer
+            if say is not None:
+                say(f"{q.id}: {advice}", f"note: {_plain_text(advice, flow)}")
     raise RuntimeError("the flow did not finish")
 
 
