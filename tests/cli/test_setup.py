@@ -153,17 +153,31 @@ def test_unusable_config_exits_naming_the_line(tmp_path: Path, content: bytes, w
     assert config.read_bytes() == content
 
 
-def test_missing_config_is_created_with_only_the_auth_blocks(tmp_path: Path) -> None:
-    config = tmp_path / "config.yaml"
+def test_missing_config_is_created_with_a_model_name_and_the_auth_blocks(tmp_path: Path) -> None:
+    """truss cannot load a config.yaml without model_name: a created one is named after
+    its directory (the diff shows it)."""
+    config = tmp_path / "my-model" / "config.yaml"
+    config.parent.mkdir()
     r = run(
         "setup", "--config", str(config), "--image", "nvcr.io/nvidia/pytorch:24.01-py3", "--yes"
     )
     assert r.returncode == 0, r.stderr
     assert config.read_text() == (
+        "model_name: my-model\n"
         "base_image:\n  image: nvcr.io/nvidia/pytorch:24.01-py3\n"
         "secrets:\n  DOCKER_REGISTRY_nvcr.io: null\n"
     )
+    assert "+model_name: my-model" in r.stdout
     assert "$oauthtoken" in r.stderr
+
+
+def test_a_yaml_file_that_is_no_truss_config_is_never_edited(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("server:\n  port: 80\n")
+    r = run("setup", "--config", str(config), "--image", "ghcr.io/a/b:1", "--yes")
+    assert r.returncode != 0
+    assert "not a Truss config" in r.stderr and "Nothing was written" in r.stderr
+    assert config.read_text() == "server:\n  port: 80\n"
 
 
 def test_read_only_config_is_refused_before_asking(config: Path) -> None:

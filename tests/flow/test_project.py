@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from wizard.config.plan import SetupError
-from wizard.doctor import discovery
-from wizard.flow import Flow, project
+from wizard.flow import Flow
 from wizard.flow import finish as finish_mod
 
 
@@ -18,11 +17,6 @@ def _no_baseten(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("BASETEN_API_KEY", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("USER_TRUSSRC_PATH", str(tmp_path / "no-trussrc"))
-
-
-def test_the_flow_knows_doctors_truss_keys_and_skipped_directories() -> None:
-    assert project.TRUSS_KEYS == discovery.TRUSS_KEYS
-    assert project.SKIP_DIRS == discovery.SKIP_DIRS
 
 
 def _answer_ghcr(flow: Flow) -> None:

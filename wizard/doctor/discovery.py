@@ -10,32 +10,10 @@ from pathlib import Path
 
 from wizard.doctor.report import DoctorUsageError, FileReport
 from wizard.model.findings import Finding, Severity
+from wizard.model.truss import CONFIG_NAME, SKIP_DIRS, TRUSS_KEYS, is_venv
 
-CONFIG_NAME = "config.yaml"
-# TrussConfig's fields in truss 0.18.36, plus `hf_cache`, the older name of model_cache.
-TRUSS_KEYS = frozenset(
-    {
-        "apply_library_patches", "base_image", "bdn", "bis_llm", "build", "build_commands",
-        "bundled_packages_dir", "cache_internal", "data_dir", "description", "docker_server",
-        "environment_variables", "examples_filename", "external_data", "external_package_dirs",
-        "hf_cache", "input_type", "live_reload", "model_cache", "model_class_filename",
-        "model_class_name", "model_framework", "model_metadata", "model_module_dir",
-        "model_name", "model_type", "python_version", "requirements", "requirements_file",
-        "resources", "runtime", "secrets", "spec_version", "system_packages",
-        "training_checkpoints", "trt_llm", "use_local_src", "weights",
-    }
-)  # fmt: skip
 # An unparsable config.yaml is reported only when it looks like a Truss config.
 _TRUSS_KEY_LINE = re.compile(r"^(?:" + "|".join(sorted(TRUSS_KEYS)) + r")\s*:", re.MULTILINE)
-# Never searched: version control, dependency trees and caches. Virtualenvs are
-# recognised by their pyvenv.cfg (conda: conda-meta/) whatever their name.
-SKIP_DIRS = frozenset(
-    {
-        ".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox",
-        ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".eggs",
-    }
-)  # fmt: skip
-_VENV_MARKERS = ("pyvenv.cfg", "conda-meta")
 
 
 @dataclass(frozen=True)
@@ -132,11 +110,7 @@ def _walk(
             except OSError:  # a symlink loop of its own (ELOOP)
                 is_dir = False
             if is_dir:
-                if entry.name not in SKIP_DIRS and not _is_venv(entry.path):
+                if entry.name not in SKIP_DIRS and not is_venv(entry.path):
                     (links if entry.is_symlink() else stack).append(Path(entry.path))
             elif entry.name == CONFIG_NAME:
                 found.append(Path(entry.path))
-
-
-def _is_venv(path: str) -> bool:
-    return any(os.path.exists(os.path.join(path, m)) for m in _VENV_MARKERS)

@@ -1,9 +1,8 @@
 """Is the config the wizard was pointed at a Truss project's? And if not, where is the
 nearest one below, or how to start one.
 
-The flow sits beside `doctor` in the layers and cannot import its discovery: the key
-set and the directories never searched are the same as `wizard.doctor.discovery`'s (a
-test keeps them equal)."""
+The Truss keys and the directories never searched are the model's
+(`wizard.model.truss`), read by `doctor`'s discovery too."""
 
 from __future__ import annotations
 
@@ -13,29 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from wizard.config.document import ConfigDocument, ConfigError, read_config
+from wizard.model.truss import CONFIG_NAME, SKIP_DIRS, TRUSS_KEYS, is_venv
 
-CONFIG_NAME = "config.yaml"
-# TrussConfig's fields in truss 0.18.36, plus `hf_cache` (doctor.discovery.TRUSS_KEYS).
-TRUSS_KEYS = frozenset(
-    {
-        "apply_library_patches", "base_image", "bdn", "bis_llm", "build", "build_commands",
-        "bundled_packages_dir", "cache_internal", "data_dir", "description", "docker_server",
-        "environment_variables", "examples_filename", "external_data", "external_package_dirs",
-        "hf_cache", "input_type", "live_reload", "model_cache", "model_class_filename",
-        "model_class_name", "model_framework", "model_metadata", "model_module_dir",
-        "model_name", "model_type", "python_version", "requirements", "requirements_file",
-        "resources", "runtime", "secrets", "spec_version", "system_packages",
-        "training_checkpoints", "trt_llm", "use_local_src", "weights",
-    }
-)  # fmt: skip
-# Never searched (doctor.discovery.SKIP_DIRS); virtualenvs by their pyvenv.cfg.
-SKIP_DIRS = frozenset(
-    {
-        ".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox",
-        ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".eggs",
-    }
-)  # fmt: skip
-_VENV_MARKERS = ("pyvenv.cfg", "conda-meta")
 # "Shallow": a project's config is rarely deeper than models/<name>/config.yaml.
 MAX_DEPTH = 3
 MAX_DIRS = 2000  # a home directory or a monorepo: stop rather than walk it all
@@ -57,7 +35,8 @@ def problem(doc: ConfigDocument) -> str | None:
     if not truss_keys_of(doc):
         return (
             f"{doc.path} has no Truss keys (model_name, base_image, secrets, ...): "
-            "it is not a Truss config."
+            "it is not a Truss config; run in your Truss project, or pass --config with "
+            "its config.yaml."
         )
     return None
 
@@ -101,15 +80,11 @@ def _walk(start: Path) -> Iterator[Path]:
                 except OSError:
                     continue
                 if is_dir:
-                    if entry.name not in SKIP_DIRS and not _is_venv(entry.path):
+                    if entry.name not in SKIP_DIRS and not is_venv(entry.path):
                         below.append(Path(entry.path))
                 elif depth > 0 and entry.name == CONFIG_NAME:
                     yield Path(entry.path)
         level = below
-
-
-def _is_venv(path: str) -> bool:
-    return any(os.path.exists(os.path.join(path, m)) for m in _VENV_MARKERS)
 
 
 def model_name_for(directory: Path) -> str:

@@ -691,9 +691,12 @@ class Flow:
         )
 
     def plan(self, *, strict: bool = False) -> SetupPlan:
-        problem = None if strict else self.project_problem
-        # Asked, never a config.yaml truss cannot load. (`strict`: a script gave every
-        # answer as a flag and names the file: `setup` creates it as it always has.)
+        # Never a config.yaml truss cannot load, never an unrelated YAML file edited.
+        # (`strict`: a script gave every answer as a flag and names the file: a missing
+        # one is created, as `setup` always has, with the directory's name as model_name.)
+        if strict and self.project_problem is not None and self.can_create_project:
+            self.create_project()
+        problem = self.project_problem
         if problem is not None:
             raise SetupError(f"{problem} Nothing was written.")
         return plan_setup(self.request(strict=strict))

@@ -11,6 +11,38 @@ from enum import Enum
 
 TRUSS_VERSION = "0.18.36"
 
+# Where Truss projects are, read by doctor's discovery and the wizard's project search.
+CONFIG_NAME = "config.yaml"
+# TrussConfig's fields in truss 0.18.36, plus `hf_cache`, the older name of model_cache:
+# a YAML file with none of them is no Truss config.
+TRUSS_KEYS = frozenset(
+    {
+        "apply_library_patches", "base_image", "bdn", "bis_llm", "build", "build_commands",
+        "bundled_packages_dir", "cache_internal", "data_dir", "description", "docker_server",
+        "environment_variables", "examples_filename", "external_data", "external_package_dirs",
+        "hf_cache", "input_type", "live_reload", "model_cache", "model_class_filename",
+        "model_class_name", "model_framework", "model_metadata", "model_module_dir",
+        "model_name", "model_type", "python_version", "requirements", "requirements_file",
+        "resources", "runtime", "secrets", "spec_version", "system_packages",
+        "training_checkpoints", "trt_llm", "use_local_src", "weights",
+    }
+)  # fmt: skip
+# Never searched for projects: version control, dependency trees and caches. Virtualenvs
+# are recognised by VENV_MARKERS (conda: conda-meta/) whatever their name.
+SKIP_DIRS = frozenset(
+    {
+        ".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox",
+        ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".eggs",
+    }
+)  # fmt: skip
+VENV_MARKERS = ("pyvenv.cfg", "conda-meta")
+
+
+def is_venv(path: str) -> bool:
+    import os
+
+    return any(os.path.exists(os.path.join(path, m)) for m in VENV_MARKERS)
+
 
 class AuthMethod(str, Enum):
     AWS_OIDC = "AWS_OIDC"
