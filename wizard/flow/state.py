@@ -757,9 +757,7 @@ class Flow:
             self.value("username") or "",
             self.secrets.get("token"),
         )
-        if self.baseten_key and token and username:
-            return _store_with_key(self.baseten_key, name, username, token)
-        return store_registry_secret(name, username, token)
+        return store_registry_secret(name, username, token, key=self.baseten_key or None)
 
     def run_check(self, progress: Progress | None = None) -> Any:
         """The live check with the credential given in the flow (None: nothing to check).
@@ -780,25 +778,6 @@ class Flow:
             options = self.check_options or Options(timeout=10)
             self.check_result = check_one(CheckItem(ref, source), options, progress)
         return self.check_result
-
-
-def _store_with_key(key: Secret, name: str, username: str, token: Secret) -> Any:
-    """`store_registry_secret` with the Baseten API key the user typed (none was found in
-    BASETEN_API_KEY or ~/.trussrc)."""
-    from wizard.verify.analyze import encode_registry_secret
-    from wizard.verify.baseten import BasetenError, StoredSecret, list_secrets, set_secret
-
-    try:
-        set_secret(key, name, encode_registry_secret(username, token))
-    except BasetenError as e:
-        return StoredSecret(None, f"the secret was not stored: {e}", failed=True)
-    try:
-        listed = name in list_secrets(key)
-    except BasetenError as e:
-        return StoredSecret(None, f"Baseten accepted {name}; listing it failed: {e}", failed=True)
-    if not listed:
-        return StoredSecret(None, f"Baseten accepted {name} but does not list it", failed=True)
-    return StoredSecret(name)
 
 
 def _yaml_scalar(text: str) -> str:
