@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,7 +65,8 @@ def _to_the_write_question(s: PtySession) -> None:
     s.send("\r")
     s.expect(r"Username")
     s.send("octocat\r")
-    s.expect(r"hidden; empty to skip")
+    s.expect(r"Hidden as you type")
+    s.expect(r"personal access token")  # its prompt: input typed before it is dropped
     s.send("\r")
     s.expect(r"Write these changes to config\.yaml\? \[y/N\]")
     s.settle(0.5)
@@ -148,7 +150,10 @@ def test_term_dumb_with_no_command_runs_the_plain_wizard_without_escapes(
     s.expect(r"→ GitHub Container Registry")
     s.expect(r"Username")
     s.send("octocat\r")
-    s.expect(r"hidden; empty to skip")
+    s.expect(r"Hidden as you type")
+    s.expect(r"personal access token")  # its prompt: input typed before it is dropped
+    s.expect(r"to go back\):")
+    time.sleep(0.3)  # getpass flushes what was typed before it reads
     s.send("\r")
     s.expect(r"Write these changes to config\.yaml\? \[y/N\]")
     s.send("\r")
@@ -172,7 +177,10 @@ def test_term_dumb_setup_writes_on_a_typed_yes_without_escapes(
     s.send("5\r")
     s.expect(r"Username")
     s.send("octocat\r")
-    s.expect(r"hidden; empty to skip")
+    s.expect(r"Hidden as you type")
+    s.expect(r"personal access token")  # its prompt: input typed before it is dropped
+    s.expect(r"to go back\):")
+    time.sleep(0.3)  # getpass flushes what was typed before it reads
     s.send("\r")
     s.expect(r"\[y/N\]")
     s.send("y\r")

@@ -87,7 +87,8 @@ def test_sixty_columns_as_a_first_time_user_reads_them(screen: tuple[Screen, Pat
     s.keys("")
     s.expect(r"Username")
     s.keys("octocat")
-    s.expect(r"hidden; empty to skip")
+    s.expect(r"Hidden as you type")
+    s.expect(r"personal access token")  # its prompt: input typed before it is dropped
     s.keys("")
     s.expect(r"\[y/N\]")
     s.keys("")

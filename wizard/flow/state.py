@@ -404,8 +404,9 @@ class Flow:
                 Question(
                     "token",
                     Kind.SECRET,
-                    f"The {reg.token_kind} (hidden; empty to skip the live check)",
+                    f"The {reg.token_kind}",
                     required=False,
+                    help="Hidden as you type; leave empty to skip the live check.",
                 ),
             ]
         if method.credential == "key-file":
@@ -413,8 +414,9 @@ class Flow:
                 Question(
                     "key-file",
                     Kind.TEXT,
-                    "Path to the JSON key, for a live check (empty to skip)",
+                    "Path to the JSON key, for a live check",
                     required=False,
+                    help="Leave empty to skip the live check.",
                     validate=_check_key_file,
                 )
             ]

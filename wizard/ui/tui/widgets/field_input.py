@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -35,7 +33,7 @@ class FieldInput(Vertical):
         q = self.question
         optional = "" if q.required else " [$foreground-muted](optional)[/]"
         yield Static(
-            Content.from_markup(f"[b]$prompt[/]{optional}", prompt=short_prompt(q)),
+            Content.from_markup(f"[b]$prompt[/]{optional}", prompt=q.prompt),
             classes="prompt",
         )
         secret = q.kind is Kind.SECRET
@@ -99,19 +97,6 @@ class FieldInput(Vertical):
             self.set_error(None)
             return
         self.set_error(q.validate(value))
-
-
-# "(hidden; empty to skip the live check)", "(empty to skip)", "(optional)": the flow's
-# asides for prompts without styling. Here a masked field shows it is masked, and the
-# label says "(optional)" once.
-_ASIDE = re.compile(r"\s*\((?:[^()]*\bempty to skip\b[^()]*|optional)\)", re.IGNORECASE)
-
-
-def short_prompt(question: Question) -> str:
-    """The prompt without the asides the label says otherwise."""
-    if question.required:
-        return question.prompt
-    return _ASIDE.sub("", question.prompt).strip() or question.prompt
 
 
 def _plain(markdown: str) -> str:
