@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import events
 from textual.pilot import Pilot
 
@@ -63,3 +65,21 @@ def current(app: WizardApp) -> StepView:
     view = app.view
     assert view is not None
     return view
+
+
+# An ECR image with no auth yet: the wizard opens on Registry, then OIDC.
+ECR_CONFIG = (
+    "model_name: ranker\n"
+    "base_image:\n"
+    "  image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:1.0\n"
+)
+ROLE = "arn:aws:iam::123456789012:role/baseten-ecr"
+
+
+async def to_ecr_cloud_page(pilot: Any) -> None:
+    """From ECR_CONFIG's first screen to Cloud setup, with ROLE and the facts' defaults."""
+    await settle(pilot)
+    await press(pilot, "enter", "enter")  # registry, OIDC
+    await replace_text(pilot, ROLE)
+    await press(pilot, "enter", "enter", "enter")  # role ARN, org ID, team ID
+    assert kind(pilot.app) is PageKind.CLOUD

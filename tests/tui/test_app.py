@@ -15,7 +15,17 @@ from textual.widgets import Button, Input, Static
 
 from tests.standins import BasetenStandIn
 from tests.tui.conftest import FIXTURE, SAMPLE, AppFactory
-from tests.tui.driver import current, kind, press, replace_text, settle, type_text
+from tests.tui.driver import (
+    ECR_CONFIG,
+    ROLE,
+    current,
+    kind,
+    press,
+    replace_text,
+    settle,
+    to_ecr_cloud_page,
+    type_text,
+)
 from wizard.flow import Flow
 from wizard.guide.provision import ProvisionPlan, ProvisionStep
 from wizard.model.facts import ItemStatus, SetupItem
@@ -31,12 +41,6 @@ from wizard.verify.verdict import CheckResult, Progress, Step, StepStatus, Verdi
 
 pytestmark = pytest.mark.anyio
 
-ECR_CONFIG = (
-    "model_name: ranker\n"
-    "base_image:\n"
-    "  image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:1.0\n"
-)
-ROLE = "arn:aws:iam::123456789012:role/baseten-ecr"
 PAT = "ghp_" + "a" * 36
 
 
@@ -52,14 +56,6 @@ def failed_result(flow: Flow, progress: Progress | None = None) -> CheckResult:
     )
     result.steps = [Step("token", StepStatus.FAILED, "401")]
     return result
-
-
-async def to_ecr_cloud_page(pilot: Any) -> None:
-    await settle(pilot)
-    await press(pilot, "enter", "enter")  # registry, OIDC
-    await replace_text(pilot, ROLE)
-    await press(pilot, "enter", "enter", "enter")  # role ARN, org ID, team ID
-    assert kind(pilot.app) is PageKind.CLOUD
 
 
 async def test_quit_before_writing_changes_nothing(make_app: AppFactory) -> None:

@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import Static
 
 from tests.tui.conftest import AppFactory
-from tests.tui.driver import current, kind, press, replace_text, settle, type_text
+from tests.tui.driver import ECR_CONFIG, current, kind, press, replace_text, settle, type_text
 from wizard.ui.tui.navigation import PageKind
 from wizard.ui.tui.widgets.field_input import FieldInput
 
@@ -140,13 +140,6 @@ async def test_quit_on_the_not_a_project_screen(make_app: AppFactory, isolated: 
         assert "Run registry-wizard in your Truss project" in texts(app)
         await press(pilot, "enter")  # Quit, the only way on
     assert app.return_value == 2
-
-
-ECR_CONFIG = (
-    "model_name: ranker\n"
-    "base_image:\n"
-    "  image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:1.0\n"
-)
 
 
 async def test_keyless_values_are_the_guides_and_create_it_for_me_says_where_the_ids_go(

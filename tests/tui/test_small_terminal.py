@@ -7,14 +7,13 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from textual.widget import Widget
 from textual.widgets import Button, Input, Markdown, Static
 
 from tests.tui.conftest import SAMPLE, AppFactory
-from tests.tui.driver import kind, press, replace_text, settle
+from tests.tui.driver import ECR_CONFIG, kind, press, replace_text, settle, to_ecr_cloud_page
 from wizard.ui.tui.app import WizardApp
 from wizard.ui.tui.navigation import PageKind
 from wizard.ui.tui.widgets.choice_list import ChoiceList
@@ -24,13 +23,7 @@ from wizard.ui.tui.widgets.field_input import FieldInput
 
 pytestmark = pytest.mark.anyio
 
-ECR_CONFIG = (
-    "model_name: ranker\n"
-    "base_image:\n"
-    "  image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:1.0\n"
-)
 GAR_SA = "model_name: ranker\nbase_image:\n  image: us-docker.pkg.dev/my-project/repo/app:1\n"
-ROLE = "arn:aws:iam::123456789012:role/baseten-ecr"
 SMALL, NARROW = (60, 20), (80, 24)
 
 
@@ -42,14 +35,6 @@ def lines_of(widget: Widget) -> list[str]:
 def on_screen(app: WizardApp, widget: Widget) -> bool:
     region = widget.region
     return bool(region.area) and app.screen.region.contains_region(region)
-
-
-async def to_ecr_cloud_page(pilot: Any) -> None:
-    await settle(pilot)
-    await press(pilot, "enter", "enter")  # registry, OIDC
-    await replace_text(pilot, ROLE)
-    await press(pilot, "enter", "enter", "enter")  # role ARN, org ID, team ID
-    assert kind(pilot.app) is PageKind.CLOUD
 
 
 async def test_every_button_of_a_bar_is_on_screen_at_60x20(make_app: AppFactory) -> None:

@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 
 from tests.conftest import in_ci
 from tests.tui.conftest import FIXTURE, SAMPLE, AppFactory
-from tests.tui.driver import press, replace_text, settle, type_keys
+from tests.tui.driver import ECR_CONFIG, press, replace_text, settle, type_keys
 from wizard.ui.tui import services
 from wizard.verify.verdict import CheckResult, Progress, Step, StepStatus, Verdict
 
@@ -25,11 +25,6 @@ if importlib.util.find_spec("pytest_textual_snapshot") is None:  # pragma: no co
         pytest.fail(f"CI=true and {_reason}", pytrace=False)
     pytest.skip(_reason, allow_module_level=True)
 
-ECR_CONFIG = (
-    "model_name: ranker\n"
-    "base_image:\n"
-    "  image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:1.0\n"
-)
 WIDE, NARROW = (100, 32), (80, 24)
 Drive = Callable[[Pilot[int]], Awaitable[None]]
 

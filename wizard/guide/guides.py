@@ -755,8 +755,7 @@ _SEVERITY_WORDS = {Severity.ERROR: "Error", Severity.WARNING: "Warning", Severit
 
 def _findings_markdown(findings: list[Finding]) -> str:
     blocks = [
-        f"> **{_SEVERITY_WORDS[f.severity]}:** {f.message}.\n> Fix: {f.fix}."
-        for f in findings
+        f"> **{_SEVERITY_WORDS[f.severity]}:** {f.message}.\n> Fix: {f.fix}." for f in findings
     ]
     return "\n\n".join(blocks)
 
