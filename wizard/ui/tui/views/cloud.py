@@ -14,10 +14,10 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 from textual.worker import get_current_worker
 
-from wizard.flow import Flow
+from wizard.flow import Flow, Question
 from wizard.ui.tui import services
 from wizard.ui.tui.navigation import Page
-from wizard.ui.tui.screens.provision_dialog import ProvisionDialog
+from wizard.ui.tui.screens.provision_dialog import FactsDialog, ProvisionDialog
 from wizard.ui.tui.views.base import StepView
 from wizard.ui.tui.widgets.guide_view import GuideView
 from wizard.ui.tui.widgets.notes import Note, NoteList
@@ -123,18 +123,70 @@ class CloudView(StepView):
         self._show_provision(f"Reading your {self.cloud} account…")
         self._plan()
 
+    def _ask_facts(self) -> bool:
+        """The Baseten facts the trust policy names and nobody gave (the org ID and team
+        ID for OIDC) are asked for here, not on another page; then planning goes on.
+        False when there is nothing to ask (the error is shown instead)."""
+        needed = self._missing_facts()
+        if not needed:
+            return False
+        self.app.push_screen(FactsDialog(needed, blink=self.wizard.cursor_blink), self._facts_given)
+        return True
+
+    def _missing_facts(self) -> list[Question]:
+        """The flow's questions for the facts provisioning needs and nobody gave."""
+        method = self.flow.method
+        if method is None or not method.provisionable:
+            return []
+        facts = self.flow.facts().with_answers(self.flow.guide_answers())
+        missing = facts.missing(method.facts)
+        return [q for q in self.flow.questions() if q.id in missing]
+
+    def _facts_given(self, values: dict[str, str] | None) -> None:
+        if not values:
+            return
+        flow = self.flow
+        # The facts page's answers, given again: the pages behind keep their entries in
+        # the flow's history (Back undoes one page by as many entries as it answered).
+        history = list(flow.history)
+        try:
+            for qid, value in values.items():
+                if error := flow.answer(qid, value):
+                    self.show_error(error)
+                    return
+        finally:
+            flow.history[:] = history
+        self.show_error("")
+        self._refresh_guide()
+        self.plan_provision()
+
+    def _refresh_guide(self) -> None:
+        """The guide with the IDs just given in place of its placeholders."""
+        guide = next((q for q in self.flow.questions() if q.id == "guide"), None)
+        if guide is not None and guide.help != self.markdown:
+            self.markdown = guide.help
+            self.query_one(GuideView).update(guide.help)
+
     @work(thread=True, exclusive=True, group="provision")
     def _plan(self) -> None:
+        missing = None
         try:
             plan: Any = services.plan_provision(self.flow)
             error = None
+        except services.MissingFacts as e:  # asked for in place
+            plan, error, missing = None, _message(e), e
         except Exception as e:  # ProvisionError, SetupError, a missing AWS credential...
             plan, error = None, _message(e)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._planned, plan, error)
+            self.app.call_from_thread(self._planned, plan, error, missing)
 
-    def _planned(self, plan: Any, error: str | None) -> None:
+    def _planned(
+        self, plan: Any, error: str | None, missing: services.MissingFacts | None = None
+    ) -> None:
         self.query_one("#provision", Button).disabled = False
+        if missing is not None and self._ask_facts():
+            self._show_provision()
+            return
         if plan is None:
             self._show_provision()
             self.show_error(f"Cannot plan the AWS resources: {error}")

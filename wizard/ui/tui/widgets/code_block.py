@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, HorizontalScroll, Vertical
+from textual.containers import Horizontal, HorizontalScroll, ScrollableContainer, Vertical
 from textual.highlight import highlight
 from textual.widgets import Button, Label, Static
 
@@ -38,10 +38,23 @@ class CodeBlock(Vertical):
         with SideScroll(classes="code-scroll"):
             yield Static(highlight(self.code, language=self.language or None), classes="code")
 
+    def on_descendant_focus(self) -> None:
+        """Copy acts on what is on screen: its Copy button (or the block's own scroll)
+        taking the focus brings the whole block into view, not the button alone. After
+        the screen has scrolled the focused widget itself into view (it centres it)."""
+        self.call_after_refresh(self.bring_into_view)
+
+    def bring_into_view(self) -> None:
+        """Scroll the block into view: all of it, or from its top when it is taller."""
+        scroller = next((w for w in self.ancestors if isinstance(w, ScrollableContainer)), None)
+        view = scroller.scrollable_content_region.height if scroller is not None else 0
+        self.scroll_visible(animate=False, top=self.outer_size.height > view, immediate=True)
+
     @on(Button.Pressed, ".copy")
     def copy(self, event: Button.Pressed | None = None) -> None:
         if event is not None:
             event.stop()
+        self.bring_into_view()  # from the command palette too
         self.app.copy_to_clipboard(self.code)
         title, message = copy_notice(self.title, self.code.count("\n") + 1)
         self.app.notify(message, title=title, timeout=6)

@@ -49,11 +49,15 @@ def split_guide(markdown: str) -> list[str | Fence]:
     return parts
 
 
+def _parts(markdown: str) -> list[str | Fence]:
+    # The step's subtitle names the guide already: drop its title.
+    return split_guide(re.sub(r"\A# .*\n+", "", markdown))
+
+
 class GuideView(Vertical):
     def __init__(self, markdown: str, **kwargs: object) -> None:
         super().__init__(classes="guide", **kwargs)  # type: ignore[arg-type]
-        # The step's subtitle names the guide already: drop its title.
-        self.parts = split_guide(re.sub(r"\A# .*\n+", "", markdown))
+        self.parts = _parts(markdown)
 
     def compose(self) -> ComposeResult:
         for part in self.parts:
@@ -61,6 +65,11 @@ class GuideView(Vertical):
                 yield CodeBlock(part.code, part.language, title=part.title, heading=part.heading)
             else:
                 yield Markdown(part)
+
+    def update(self, markdown: str) -> None:
+        """Show another version of the guide (the same one with values filled in)."""
+        self.parts = _parts(markdown)
+        self.refresh(recompose=True)
 
     @property
     def code_blocks(self) -> list[CodeBlock]:
