@@ -142,7 +142,7 @@ async def test_quit_on_the_not_a_project_screen(make_app: AppFactory, isolated: 
     assert app.return_value == 2
 
 
-async def test_keyless_values_are_the_guides_and_create_it_for_me_says_where_the_ids_go(
+async def test_keyless_values_are_the_guides_and_create_it_for_me_asks_for_the_ids(
     make_app: AppFactory,
 ) -> None:
     app = make_app(ECR_CONFIG)
@@ -158,7 +158,6 @@ async def test_keyless_values_are_the_guides_and_create_it_for_me_says_where_the
         assert "baseten-ecr-pull" in current(app).markdown  # type: ignore[attr-defined]
         await pilot.click("#provision")
         await settle(pilot)
-        error = str(current(app).query_one(".view-error", Static).render())
-        assert "Baseten organization ID and Baseten team ID" in error, error
-        assert "Back to Cloud setup · Baseten facts" in error and "--org-id --team-id" in error
-        assert "BASETEN_API_KEY" in error
+        # The IDs it needs are asked for right there (tests/tui/test_cloud_inline.py
+        # drives the dialog), not reported as a failure.
+        assert app.screen.query("#input-org-id") and app.screen.query("#input-team-id")

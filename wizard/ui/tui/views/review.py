@@ -36,7 +36,7 @@ class ReviewView(StepView):
             flow.baseten_key or services.has_baseten_login()
         )
         self.subtitle = (
-            f"What will change in {flow.config.name}."
+            f"What will change in {flow.config.name}; nothing is written before Write."
             if self.diff
             else f"{flow.config.name} already has this setup."
         )
