@@ -192,3 +192,21 @@ async def test_use_it_comes_right_after_the_token_and_every_stop_shows(
                 assert widget.max_scroll_y > 0, "an empty focus stop"
             else:
                 assert on_screen(app, widget), widget
+
+
+async def test_method_descriptions_and_notes_carry_no_code_marks(make_app: AppFactory) -> None:
+    """A backtick copied from the form into a shell starts a command substitution."""
+    from wizard.ui.tui.widgets.notes import Note, render_notes
+
+    text = render_notes([Note("warning", "the `latest` tag", "run `truss whoami`")]).plain
+    assert "`" not in text and "truss whoami" in text and "latest" in text
+    app = make_app(ECR_CONFIG)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")  # the registry: the method list
+        assert kind(app) is PageKind.METHOD
+        shown = "\n".join(
+            line for w in app.screen.query(".choice-list, OptionList") for line in lines_of(w)
+        )
+        assert "truss whoami" in shown or "AssumeRole" in shown, shown
+        assert "`" not in shown, shown

@@ -7,6 +7,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from wizard.flow import Choice
+from wizard.ui.console import plain_inline
 
 _RECOMMENDED = " (recommended)"
 _CURRENT = " — current"
@@ -51,7 +52,8 @@ class ChoiceList(OptionList):
             width = self.scrollable_content_region.width - 2  # the option's padding
             return line.truncate(max(width, 8), ellipsis=True)
         if choice.description:
-            line += Content("\n") + Content.from_markup("[dim]$text[/]", text=choice.description)
+            text = plain_inline(choice.description)  # no code marks in a terminal
+            line += Content("\n") + Content.from_markup("[dim]$text[/]", text=text)
         return line
 
     def on_mount(self) -> None:

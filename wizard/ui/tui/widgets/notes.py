@@ -28,8 +28,13 @@ class Note:
 
 
 def render_notes(notes: Iterable[Note]) -> Content:
+    """Each note as terminal text: markdown's code marks dropped (a backtick copied into
+    a shell starts a command substitution)."""
+    from wizard.ui.console import plain_inline
+
     rows: list[Content] = []
     for n in notes:
+        n = Note(n.status, plain_inline(n.message), plain_inline(n.fix), n.where)
         where = "[$foreground-muted]$where[/] " if n.where else ""
         rows.append(
             Content.from_markup(
