@@ -180,18 +180,19 @@ async def test_use_it_comes_right_after_the_token_and_every_stop_shows(
         stops: list[Widget] = []
         for _ in range(20):
             await press(pilot, "tab")
+            await pilot.pause(0.05)  # scrolling the focused widget into view
             focused = app.focused
             assert focused is not None
             if focused.id == "input-token":
                 break
             stops.append(focused)
+            # Each stop is seen while it has the focus (a later one may scroll it away).
+            if focused.has_class("view-body"):  # a scrolling body is a stop only if it scrolls
+                assert focused.max_scroll_y > 0, "an empty focus stop"
+            else:
+                assert on_screen(app, focused), focused
         ids = [w.id for w in stops]
         assert "use-docker-login" in ids[:2], ids  # Show/hide, then Use it
-        for widget in stops:
-            if widget.has_class("view-body"):  # a scrolling body is a stop only if it scrolls
-                assert widget.max_scroll_y > 0, "an empty focus stop"
-            else:
-                assert on_screen(app, widget), widget
 
 
 async def test_method_descriptions_and_notes_carry_no_code_marks(make_app: AppFactory) -> None:

@@ -42,6 +42,10 @@ def keys(*presses: str) -> Drive:
                 await replace_text(pilot, key[4:])
             else:
                 await press(pilot, key)
+        # A worker's last word reaches the screen through call_from_thread: let it land.
+        for _ in range(3):
+            await settle(pilot)
+            await pilot.pause(0.05)
 
     return drive
 
