@@ -42,7 +42,7 @@ async def test_an_untagged_image_shows_the_latest_note_where_typed_and_on_review
         assert kind(app) is PageKind.CREDENTIALS
         await press(pilot, "enter", "enter")  # no credential
         assert kind(app) is PageKind.REVIEW
-        assert "`latest` tag" in texts(app)
+        assert "uses the latest tag" in texts(app)  # as terminal text: no code marks
 
 
 async def test_the_registry_step_names_the_latest_note_of_config_yamls_image(
