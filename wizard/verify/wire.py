@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import ssl
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
@@ -81,10 +81,6 @@ class Headers:
                 return v
         return default
 
-    def get_list(self, name: str) -> list[str]:
-        lower = name.lower()
-        return [v for k, v in self._items if k.lower() == lower]
-
     def __getitem__(self, name: str) -> str:
         value = self.get(name)
         if value is None:
@@ -93,12 +89,6 @@ class Headers:
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self.get(name) is not None
-
-    def __iter__(self) -> Iterator[str]:
-        return (k for k, _ in self._items)
-
-    def items(self) -> list[tuple[str, str]]:
-        return list(self._items)
 
 
 @dataclass(frozen=True)
@@ -114,18 +104,6 @@ class Response:
     headers: Headers
     request: Request
     content: bytes = b""
-
-    @property
-    def url(self) -> str:
-        return self.request.url
-
-    @property
-    def host(self) -> str:
-        return urlsplit(self.request.url).hostname or ""
-
-    @property
-    def text(self) -> str:
-        return self.content.decode("utf-8", "replace")
 
     def json(self) -> object:
         import json
@@ -187,7 +165,6 @@ class Client:
         self._slots = asyncio.Semaphore(max_connections)
         self._idle: dict[tuple[str, str, int], list[_Conn]] = {}
         self.max_body = max_body
-        self.opened = 0  # connections opened (tests: keep-alive works)
 
     async def __aenter__(self) -> Client:
         return self
@@ -266,7 +243,6 @@ class Client:
             raise ConnectError(f"TLS with {host}:{port} failed: {e}") from e
         except OSError as e:
             raise ConnectError(f"cannot connect to {host}:{port}: {e.strerror or e}") from e
-        self.opened += 1
         return _Conn(reader, writer)
 
     async def _exchange(
