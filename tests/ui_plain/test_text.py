@@ -152,7 +152,7 @@ def test_a_failed_live_check_is_said_and_keeps_truss_push_back(
     )
     flow.check_result = failed
     outcome = finish(flow, None, flow.reviewed)
-    console.print_outcome(outcome, flow, flow.reviewed)
+    console.print_outcome(outcome, flow)
     err = capsys.readouterr().err
     assert "Live check: failed" in err and "refused the token" in err
     assert "truss push" not in err

@@ -16,7 +16,8 @@ def next_steps(
     cloud_done: bool = False,
     check_ok: bool = False,
 ) -> list[str]:
-    """What the user still has to do in Baseten and the cloud, in order. `username`: the
+    """What the user still has to do in Baseten and the cloud, in order (the deploy itself,
+    `truss push`, is the front ends' last word when nothing is open). `username`: the
     one typed for the live check (else a `<user>` marker); `stored`: secrets stored in
     Baseten already; `cloud_done`: the cloud side was created; `check_ok`: the live check
     pulled the image with the credential."""
@@ -60,5 +61,4 @@ def next_steps(
                 + (", or run setup again with --provision" if method.provisionable else "")
             )
         steps.append("Verify it as Baseten will meet it: registry-wizard check")
-    steps.append("Then deploy: truss push")
-    return steps
+    return steps  # `truss push` comes after, from the Outcome, once nothing is open

@@ -159,34 +159,7 @@ def _wrapped(line: str) -> str:
     return wrap(line) if sys.stderr.isatty() else line
 
 
-def _check_line(outcome: Outcome, flow: Flow | None) -> tuple[str, bool | None]:
-    """The live check's verdict for the summary, and whether it passed (None: none ran)."""
-    said = getattr(outcome, "check", "")
-    if said:
-        return said, getattr(outcome, "check_ok", None)
-    result = getattr(flow, "check_result", None)
-    if result is None:
-        return "", None
-    if result.ok:
-        return f"passed: {getattr(result, 'image', '') or 'the image'} can be pulled", True
-    return f"failed: {result.verdict.title}: {result.detail}", False
-
-
-def _still_open(outcome: Outcome, plan: SetupPlan | None, check_ok: bool | None) -> bool:
-    """Is anything left before `truss push` can pull the image?"""
-    said = getattr(outcome, "open", None)
-    if said is not None:
-        return bool(said) or check_ok is False
-    if plan is not None and plan.method.anonymous:
-        return check_ok is False
-    unstored = [s for s in outcome.secrets if s not in outcome.stored]
-    cloud = plan is not None and plan.method.keyless and not outcome.created
-    return bool(unstored) or cloud or check_ok is False
-
-
-def print_outcome(
-    outcome: Outcome, flow: Flow | None = None, plan: SetupPlan | None = None
-) -> None:
+def print_outcome(outcome: Outcome, flow: Flow | None = None) -> None:
     """What the finisher did, then what is left to do: the file written, the Baseten
     secrets still to create, the live check, and `truss push` only when nothing is open."""
     username = (flow.value("username") if flow is not None else None) or None
@@ -199,18 +172,15 @@ def print_outcome(
         info(f"stored in Baseten: {name}")
     if outcome.store_note:
         (error if outcome.store_failed else warn)(outcome.store_note)
-    how = plan.method.secret_value if plan is not None else ""
     for name in outcome.secrets:
         if name not in outcome.stored:
+            how = outcome.secret_values.get(name, "")
             info(f"Baseten secret to create: {name}" + (f" ({how})" if how else ""))
-    check, check_ok = _check_line(outcome, flow)
-    if check:
-        info(f"Live check: {check}")
-    push = getattr(outcome, "push_command", "truss push")
-    steps = [s for s in outcome.next_steps if push not in s.replace("`", "")]
-    print_steps(steps, username)
-    if not _still_open(outcome, plan, check_ok):
-        info(f"Run next: {push}")
+    if outcome.check:
+        info(f"Live check: {outcome.check}")
+    print_steps(outcome.next_steps, username)
+    if not outcome.open:  # the finisher's word on what is left before truss push works
+        info(f"Run next: {outcome.push_command}")
 
 
 def ask_yes(question: str) -> bool:
@@ -267,7 +237,7 @@ def act(
     if dry_run:
         nothing = ", and nothing was created in AWS." if creates else "."
         info(f"dry run: {plan.doc.path} was not written{nothing}")
-        print_steps([s for s in next_steps(plan) if "truss push" not in s])
+        print_steps(next_steps(plan))
         return EXIT_OK
     question = "Create these in AWS and write " if creates else "Write these changes to "
     if not yes and not ask_yes(f"{question}{plan.doc.path}? [y/N] "):
@@ -280,7 +250,7 @@ def act(
             info(f"created: {line}")
         error(e.message)
         return EXIT_ERROR
-    print_outcome(outcome, flow, plan)
+    print_outcome(outcome, flow)
     return EXIT_ERROR if outcome.store_failed else EXIT_OK
 
 
