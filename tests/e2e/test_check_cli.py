@@ -370,3 +370,14 @@ def test_a_rate_limited_token_service(token_registry) -> None:  # type: ignore[n
     assert r.returncode == 1
     assert "rate limiting" in r.stdout and "retry after 7" in r.stdout
     assert "✗ token" in r.stdout  # the stage it failed at, in the same stage list
+
+
+def test_a_typed_credential_is_fixed_with_the_wizards_own_encode_command() -> None:
+    """check, the TUI and the plain wizard read one analysis: its fix for a typed
+    credential names `registry-wizard secret encode` for the image, never a one-liner."""
+    r = run_check(
+        "--image", GHCR_IMAGE, "--username", "octocat", "--password-stdin", stdin="<token>"
+    )
+    assert r.returncode == 4, r.stdout + r.stderr  # settled offline: no request made
+    assert f"registry-wizard secret encode --image {GHCR_IMAGE} --username octocat" in r.stdout
+    assert "base64 -w0" not in r.stdout

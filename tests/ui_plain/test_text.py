@@ -158,12 +158,19 @@ def test_a_failed_live_check_is_said_and_keeps_truss_push_back(
     assert "truss push" not in err
 
 
-def test_a_check_fix_names_the_wizards_command_not_a_base64_one_liner(tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    shutil.copytree(SAMPLE, project)
-    flow = Flow(project / "config.yaml", presets={"username": "octo cat"})
-    hint = "encode it: `printf '%s' '<user>:<token>' | base64 -w0`"
-    text = plain._plain_text(hint, flow)
+def test_a_check_fix_names_the_wizards_command_not_a_base64_one_liner() -> None:
+    """The analysis every front end shows (the live check's, the TUI's inline one) builds
+    the value with the wizard's own command for the image, not a base64 one-liner."""
+    from wizard.model.image import RegistryKind
+    from wizard.model.secret import Secret
+    from wizard.verify.analyze import analyze_credentials
+
+    image = "ghcr.io/acme/llm-base:1.2"
+    findings = analyze_credentials(
+        "octo cat", Secret("<token>"), RegistryKind.GHCR, host="ghcr.io", image=image
+    )
+    assert findings
+    text = console.plain_inline(findings[0].fix)
     assert "base64 -w0" not in text and "`" not in text
     assert (
         "printf '%s' \"$TOKEN\" | registry-wizard secret encode "

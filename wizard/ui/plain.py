@@ -4,8 +4,6 @@ interface so tests can script it (as gh's tests do) and other skins can reuse th
 from __future__ import annotations
 
 import os
-import re
-import shlex
 import sys
 import textwrap
 from pathlib import Path
@@ -324,19 +322,6 @@ def make_prompter() -> Prompter:
     return LinePrompter() if line_mode() else QuestionaryPrompter()
 
 
-_ONE_LINER = re.compile(r"printf '%s' '<user>:<token>' \| base64 -w0")
-
-
-def _plain_text(text: str, flow: Flow) -> str:
-    """A message as terminal text: no code marks, and the wizard's own command for
-    building a secret value rather than a base64 one-liner."""
-    user = flow.value("username") or "<user>"
-    command = f"printf '%s' \"$TOKEN\" | registry-wizard secret encode --image {flow.image}"
-    if flow.registry is not None and not flow.registry.fixed_username:
-        command += f" --username {shlex.quote(user) if user != '<user>' else user}"
-    return _ONE_LINER.sub(command, text).replace("`", "")
-
-
 def _present(flow: Flow, q: Question, prompter: Prompter) -> Any:
     color = console.color_enabled(sys.stderr)
     if q.kind is Kind.INFO:
@@ -351,7 +336,7 @@ def _present(flow: Flow, q: Question, prompter: Prompter) -> Any:
                     text += f"\n  {result.detail}"
                 if result.hint and not result.ok:
                     text += f"\n  fix: {result.hint}"
-                prompter.show(q.prompt, console.wrap(_plain_text(text, flow)))
+                prompter.show(q.prompt, console.wrap(console.plain_inline(text)))
         return None
     if q.id == "yes":
         diff, warnings = flow.review()
@@ -416,7 +401,7 @@ def drive(flow: Flow, prompter: Prompter) -> None:
         elif q.note is not None and (advice := q.note(str(value or ""))):
             say = getattr(prompter, "note", None)  # advice on an accepted answer
             if say is not None:
-                say(f"{q.id}: {advice}", f"note: {_plain_text(advice, flow)}")
+                say(f"{q.id}: {advice}", f"note: {console.plain_inline(advice)}")
     raise RuntimeError("the flow did not finish")
 
 

@@ -60,6 +60,7 @@ __all__ = [
     "analyze_service_account_json",
     "decode_registry_secret",
     "ecr_token_expiry",
+    "encode_command",
     "encode_registry_secret",
     "has_errors",
     "json_key_value_command",
@@ -190,6 +191,20 @@ def secret_value_command(kind: RegistryKind, host: str) -> str:
     """The shell command whose output is a correct `DOCKER_REGISTRY_<host>` value."""
     template = _COMMANDS.get(kind, _DEFAULT_COMMAND)
     return template.format(region=_ecr_region(host) or "<region>")
+
+
+def encode_command(kind: RegistryKind, host: str, image: str, username: str) -> str:
+    """How to build the secret value from a token the user holds: the wizard's own
+    `secret encode` for registries whose value is plain base64 of user:token (it checks
+    what it encodes), the registry's own command where the token comes from a tool."""
+    if kind in _COMMANDS or not image:
+        return secret_value_command(kind, host)
+    import shlex
+
+    user = shlex.quote(username) if username else "<user>"
+    return (
+        f"printf '%s' \"$TOKEN\" | registry-wizard secret encode --image {image} --username {user}"
+    )
 
 
 def json_key_value_command(username: str = GAR_JSON_KEY_USER) -> str:
@@ -348,11 +363,14 @@ def analyze_credentials(
     kind: RegistryKind,
     *,
     host: str = "",
+    image: str = "",
     now: datetime | None = None,
 ) -> list[Finding]:
     """Everything wrong with `username` / `password` for `kind` that shows without a network.
 
-    `now` defaults to the current time; a naive `now` is taken as UTC.
+    `image`: the image they are for; a fix then names `registry-wizard secret encode` for
+    it (see `encode_command`). `now` defaults to the current time; a naive `now` is
+    taken as UTC.
     """
     creds = _Creds(
         user=username.strip(),
@@ -361,7 +379,7 @@ def analyze_credentials(
         kind=kind,
         host=host,
         now=_as_utc(now) if now is not None else datetime.now(timezone.utc),
-        command=secret_value_command(kind, host),
+        command=encode_command(kind, host, image, username.strip()),
     )
     placeholders = list(_placeholder_findings(creds))
     if placeholders:

@@ -127,7 +127,9 @@ async def _credential(
         return Credential(decoded.username, decoded.password, "DOCKER_REGISTRY secret")
     if src.password is not None:
         username = src.username or ""
-        findings = analyze.analyze_credentials(username, src.password, kind, host=ref.registry)
+        findings = analyze.analyze_credentials(
+            username, src.password, kind, host=ref.registry, image=ref.original or str(ref)
+        )
         if _finding_stop(result, findings):
             return None
         return Credential(username, src.password, "username and password")
@@ -153,7 +155,7 @@ async def _credential(
             )
         result.steps.append(Step("credential", StepStatus.OK, found.source))
         findings = analyze.analyze_credentials(
-            found.username, found.password, kind, host=ref.registry
+            found.username, found.password, kind, host=ref.registry, image=ref.original or str(ref)
         )
         if _finding_stop(result, findings):
             return None

@@ -119,7 +119,8 @@ def credential_findings(flow: Flow, username: str, token: Secret) -> list[Findin
     ref, info = flow.ref, flow.info
     if ref is None or info is None or not token:
         return []
-    return analyze_credentials(username, token, info.kind, host=ref.registry)
+    image = ref.original or str(ref)
+    return analyze_credentials(username, token, info.kind, host=ref.registry, image=image)
 
 
 def key_file_findings(path: str) -> list[Finding]:
