@@ -80,3 +80,16 @@ def test_a_loopback_registry_keeps_its_own_port_but_no_other() -> None:
 @pytest.mark.parametrize("host", ["localhost", "LOCALHOST", "a.localhost", "localhost."])
 def test_localhost_names_are_internal(host: str) -> None:
     assert refusal(f"https://{host}/token", REGISTRY)
+
+
+@pytest.mark.parametrize("address", PUBLIC)
+def test_a_plain_http_realm_on_another_host_is_refused_for_a_plain_http_registry(
+    address: str,
+) -> None:
+    """A loopback (or --insecure-registry) registry may use plain http itself; its
+    challenge may not send the login over plain http to another host."""
+    insecure = http.Endpoint("10.0.0.5:5000", "http://10.0.0.5:5000", True)
+    for endpoint in (LOOPBACK, insecure):
+        said = refusal(_url(address, "http"), endpoint) or ""
+        assert "plain http" in said and "--allow-realm" in said, (endpoint, said)
+    assert refusal(_url(address, "http"), LOOPBACK, frozenset({address})) is None

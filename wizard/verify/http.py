@@ -213,9 +213,12 @@ async def hop_refusal(
     )
     trusted = own or hp in allowed or parts.hostname in allowed
     if parts.scheme == "http" and not (
-        endpoint.plain_http_allowed or hp in allowed or parts.hostname in allowed
+        (endpoint.plain_http_allowed and own) or hp in allowed or parts.hostname in allowed
     ):
-        return f"{what} {url} is plain http; credentials are only sent over https"
+        return (
+            f"{what} {url} is plain http; credentials are only sent over https, or to a "
+            f"host you trust with --allow-realm {hp}"
+        )
     if not trusted and await is_private_host(parts.hostname, timeout):
         return (
             f"{what} {url} points at a private or internal address; "
