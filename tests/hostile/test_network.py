@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.loopback import LoopbackServer, Stall
+from tests.e2e.loopback import LoopbackServer, Response, Stall
 from tests.hostile import evil_registry as evil
 
 TOKEN = "CANARYtoken0123456789"
@@ -249,3 +249,97 @@ def test_a_200_that_is_no_manifest_is_not_ok(
     result = verdict(r)
     assert result["verdict"] == "error", result
     assert took < 10
+
+
+def _every_form_hidden(r: subprocess.CompletedProcess[str], password: str) -> None:
+    """No 8 characters of the password, or of base64 of u:password, in anything printed."""
+    import base64
+
+    out = r.stdout + r.stderr
+    for value in (password, base64.b64encode(f"u:{password}".encode()).decode()):
+        for i in range(len(value) - 7):
+            assert value[i : i + 8] not in out, (value[i : i + 8], out)
+
+
+def test_rate_limit_headers_that_echo_the_login_are_hidden(
+    serve: Callable[..., LoopbackServer],
+) -> None:
+    import base64
+
+    pair = base64.b64encode(f"u:{TOKEN}".encode()).decode()
+    srv = serve(
+        evil.basic_then(
+            lambda m, p, h: evil._manifest_ok(
+                {"RateLimit-Limit": TOKEN, "RateLimit-Remaining": pair}
+            )
+        )
+    )
+    for fmt in ("json", "text"):
+        r, _ = check(*with_login(srv), "--format", fmt)
+        _every_form_hidden(r, TOKEN)
+
+
+def test_an_echo_cut_to_fit_a_line_hides_the_part_it_kept(
+    serve: Callable[..., LoopbackServer],
+) -> None:
+    """A server's answer shortened at 200 characters just inside the password."""
+    body = ("x" * 188 + " " + TOKEN).encode()
+    srv = serve(evil.basic_then(lambda m, p, h: Response(401, {}, body)))
+    r, _ = check(*with_login(srv))
+    verdict(r)
+    _every_form_hidden(r, TOKEN)
+
+
+def test_a_password_escaped_in_a_refusal_is_hidden(
+    serve: Callable[..., LoopbackServer],
+) -> None:
+    """repr() doubles a backslash: the escaped form of the password is a form too."""
+    password = "Pa55\\w0rd-VERY-secret-123"
+    srv = serve(evil.basic_then(lambda m, p, h: Response(302, {"Location": f"ftp://x/{password}"})))
+    r, _ = check(*with_login(srv), stdin=password)
+    assert "Traceback" not in r.stderr
+    _every_form_hidden(r, password)
+
+
+def test_a_servers_control_characters_never_reach_the_terminal(
+    serve: Callable[..., LoopbackServer],
+) -> None:
+    """An ESC or BEL in an answer (OSC 52 sets the clipboard, ESC[2J clears the screen)."""
+    body = b"nope \x1b]52;c;cHduZWQ=\x07\x1b[2J"
+    srv = serve(evil.basic_then(lambda m, p, h: Response(404, {"Retry-After": "5\x1b[2J"}, body)))
+    for fmt in ("json", "text"):
+        r, _ = check(*with_login(srv), "--format", fmt)
+        out = r.stdout + r.stderr
+        assert "\x1b" not in out and "\x07" not in out, out
+        assert "\\u001b" not in out  # JSON escapes it, a terminal's jq prints it
+
+
+def test_the_stages_a_front_end_shows_as_they_happen_hide_the_login(
+    serve: Callable[..., LoopbackServer],
+) -> None:
+    """The TUI draws each step as it is taken, before the result is scrubbed."""
+    import asyncio
+
+    from wizard.model.image import parse_image
+    from wizard.model.secret import Secret
+    from wizard.verify.registry import Options, TokenCache
+    from wizard.verify.service import CheckItem, CredentialSource, check_item, new_client
+
+    body = f"bad password {TOKEN}".encode()
+    srv = serve(evil.basic_then(lambda m, p, h: Response(401, {}, body)))
+    heard: list[str] = []
+
+    async def go() -> None:
+        options = Options(timeout=5)
+        item = CheckItem(
+            parse_image(f"{srv.host}/team/app:1"),
+            CredentialSource(username="u", password=Secret(TOKEN)),
+        )
+        async with new_client(options) as client:
+            await check_item(
+                item, client, options, TokenCache(), lambda s: heard.extend(x.detail for x in s)
+            )
+
+    asyncio.run(go())
+    assert any("secret value" in d for d in heard), heard
+    assert not any(TOKEN[:8] in d for d in heard), heard

@@ -13,22 +13,53 @@ def marker(value: str) -> str:
 
 def redact(text: str, values: Iterable[str]) -> str:
     """`text` with every occurrence of each value replaced by its marker (longest first,
-    so a value inside another is not half-replaced)."""
-    for value in sorted({v for v in values if v}, key=len, reverse=True):
+    so a value inside another is not half-replaced), and a value cut off where `text` was
+    shortened with an ellipsis (a server's echo cut to fit a line: "... pass-wo...")."""
+    ordered = sorted({v for v in values if v}, key=len, reverse=True)
+    for value in ordered:
         text = text.replace(value, marker(value))
+    for value in ordered:
+        text = _hide_cut_tail(text, value)
     return text
+
+
+def _hide_cut_tail(text: str, value: str, least: int = 4) -> str:
+    """Where `text` was shortened with an ellipsis ("... pass-wo..."), the start of
+    `value` just before it."""
+    import re
+
+    for ellipsis in reversed(list(re.finditer(r"\.\.\.|…", text))):
+        head = text[: ellipsis.start()]
+        for n in range(len(value) - 1, least - 1, -1):
+            if head.endswith(value[:n]):
+                text = head[:-n] + marker(value) + text[ellipsis.start() :]
+                break
+    return text
+
+
+# C0 controls but newline and tab, DEL and the C1 controls: an ESC or a BEL from a server
+# or a file would drive the user's terminal (clear it, set its clipboard by OSC 52).
+_CONTROLS = {c: "?" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)]}
+
+
+def printable(text: str) -> str:
+    """`text` safe to print on a terminal: every control character a `?`."""
+    return text.translate(_CONTROLS)
 
 
 def forms(value: str) -> set[str]:
     """`value` as a server might echo it back: as is, in base64 (standard or URL-safe,
-    padded or not), in hex and percent-encoded."""
+    padded or not), in hex, percent-encoded, and escaped as repr() and JSON do."""
     import base64
     from urllib.parse import quote
 
     if not value:
         return set()
+    import json
+
     raw = value.encode("utf-8", "surrogateescape")
-    out = {value, raw.hex(), quote(value, safe="")}
+    # ... and escaped, as a repr() or a JSON string shows it (a backslash doubled).
+    out = {value, raw.hex(), quote(value, safe=""), repr(value)[1:-1], json.dumps(value)[1:-1]}
     for enc in (base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()):
         out |= {enc, enc.rstrip("=")}
     return {f for f in out if len(f) >= 4}

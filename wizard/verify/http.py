@@ -367,7 +367,7 @@ def error_codes(response: Response) -> tuple[list[str], str]:
         data: Any = json.loads(body)
     except ValueError:
         text = body.decode("utf-8", "replace").strip()
-        return [], text[:200]
+        return [], _short(text)
     errors = data.get("errors") if isinstance(data, dict) else None
     if not isinstance(errors, list):
         return [], ""

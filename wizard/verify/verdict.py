@@ -90,19 +90,32 @@ class StepLog(list[Step]):
     """A check's steps that tell an observer each time one is taken, so a front end can
     show the stages as they happen. The observer gets copies: a step's detail may still
     be filled in later (resolve learns its endpoint from the ping), and the observer may
-    read them on another thread."""
+    read them on another thread. The copies are shown as they come, so they are shown
+    as a finished result is: `sensitive` hidden, control characters made printable
+    (the result sharing this log shares its `sensitive` set)."""
 
     def __init__(self, progress: Progress | None = None) -> None:
         super().__init__()
         self._progress = progress
+        self.sensitive: set[str] = set()
 
     def append(self, step: Step) -> None:
         super().append(step)
         if self._progress is not None:
             try:
-                self._progress(tuple(replace(s) for s in self))
+                self._progress(tuple(replace(s, detail=self.shown(s.detail)) for s in self))
             except Exception:  # a front end's trouble never changes a verdict
                 self._progress = None
+
+    def shown(self, text: str) -> str:
+        return shown(text, self.sensitive)
+
+
+def shown(text: str, sensitive: set[str]) -> str:
+    """A text from a server (or about one) as a front end may show it."""
+    from wizard.model.redact import printable, redact
+
+    return printable(redact(text, [v for v in sensitive if len(v) >= 4]))
 
 
 @dataclass
@@ -122,18 +135,21 @@ class CheckResult:
     # everything above before a front end sees the result.
     sensitive: set[str] = field(default_factory=set, repr=False, compare=False)
 
-    def scrub(self) -> None:
-        """Hide every sensitive value in the texts a front end shows (a server that echoes
-        the credential in an error body must not get it printed)."""
-        from wizard.model.redact import redact
+    def __post_init__(self) -> None:
+        if isinstance(self.steps, StepLog):  # one set for the log and every result on it
+            self.steps.sensitive |= self.sensitive
+            self.sensitive = self.steps.sensitive
 
-        values = [v for v in self.sensitive if len(v) >= 4]
-        if not values:
-            return
-        self.detail, self.hint = redact(self.detail, values), redact(self.hint, values)
-        self.warnings = [redact(w, values) for w in self.warnings]
+    def scrub(self) -> None:
+        """Make every text a front end shows safe to show: each sensitive value hidden (a
+        server that echoes the credential, in an error body or a header, must not get it
+        printed) and control characters printable (nor drive the user's terminal)."""
+        values = self.sensitive
+        self.detail, self.hint = shown(self.detail, values), shown(self.hint, values)
+        self.warnings = [shown(w, values) for w in self.warnings]
         for step in self.steps:
-            step.detail = redact(step.detail, values)
+            step.detail = shown(step.detail, values)
+        self.facts = _shown_facts(self.facts, values)
 
     @property
     def ok(self) -> bool:
@@ -155,3 +171,14 @@ class CheckResult:
         if self.facts:
             out["facts"] = dict(self.facts)
         return out
+
+
+def _shown_facts(value: Any, sensitive: set[str]) -> Any:
+    """Facts as shown: every text in them (a rate-limit header, a scope) through `shown`."""
+    if isinstance(value, str):
+        return shown(value, sensitive)
+    if isinstance(value, dict):
+        return {k: _shown_facts(v, sensitive) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_shown_facts(v, sensitive) for v in value]
+    return value
