@@ -105,3 +105,20 @@ def test_creating_the_project_writes_its_model_name(tmp_path: Path) -> None:
     flow.review()
     finish_mod.finish(flow)
     assert other.read_text().startswith('model_name: "my: model"\n')
+
+
+@pytest.mark.parametrize(
+    "name", ["yes", "No", "ON", "off", "1:20", "0x1f", "a\u2028b", "#x", "-x", "é", "🙂"]
+)
+def test_a_created_model_name_reads_back_in_truss_exactly(tmp_path: Path, name: str) -> None:
+    """truss reads config.yaml with PyYAML (YAML 1.1): `yes` would be True, `1:20` 80."""
+    import yaml
+
+    config = tmp_path / "p" / "config.yaml"
+    config.parent.mkdir()
+    flow = Flow(config)
+    assert flow.create_project(name) is None
+    _answer_ghcr(flow)
+    flow.review()
+    finish_mod.finish(flow)
+    assert yaml.safe_load(config.read_text(encoding="utf-8"))["model_name"] == name

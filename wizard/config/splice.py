@@ -40,6 +40,9 @@ _NUMBERISH = re.compile(
     r"^[-+]?(?:\.?[0-9][0-9_.:eE+-]*|\.inf|\.nan|0x[0-9a-f_]+|0o[0-7_]+|0b[01_]+)$", re.I
 )
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d?-\d\d?")
+# Besides the C0 controls: DEL, and what PyYAML (truss's reader) breaks lines at.
+_BREAKS_TOO = "\x7f\x85\u2028\u2029"
+_ESCAPE_BREAKS = {ord(c): f"\\u{ord(c):04x}" for c in _BREAKS_TOO}
 
 
 def plain_safe(text: str) -> bool:
@@ -51,7 +54,7 @@ def plain_safe(text: str) -> bool:
         or ": " in text
         or " #" in text
         or text.endswith(":")
-        or any(ord(c) < 32 or c == "\x7f" for c in text)
+        or any(ord(c) < 32 or c in _BREAKS_TOO for c in text)
         or _NUMBERISH.match(text)
         or _TIMESTAMP.match(text)
     )
@@ -70,7 +73,7 @@ def render_scalar(value: Any, style: str | None = None) -> str:
     if style == "'" and "\n" not in text:
         return "'" + text.replace("'", "''") + "'"
     if style == '"' or not plain_safe(text):
-        return json.dumps(text, ensure_ascii=False)
+        return json.dumps(text, ensure_ascii=False).translate(_ESCAPE_BREAKS)
     return text
 
 

@@ -24,6 +24,7 @@ from wizard.config.plan import (
     current_values,
     plan_setup,
 )
+from wizard.config.splice import render_scalar
 from wizard.flow.questions import INFO_IDS, Choice, Kind, Question
 from wizard.model import catalog, rules
 from wizard.model.catalog import FieldSpec, MethodSpec, RegistrySpec
@@ -125,7 +126,7 @@ class Flow:
         """The config.yaml to create, as it starts: its model name only."""
         if self.new_model_name is None or self.doc is None:
             return None
-        return self.doc.with_text(f"model_name: {_yaml_scalar(self.new_model_name)}\n")
+        return self.doc.with_text(f"model_name: {render_scalar(self.new_model_name)}\n")
 
     # -- state ------------------------------------------------------------------------
 
@@ -780,20 +781,6 @@ class Flow:
             options = self.check_options or Options(timeout=10)
             self.check_result = check_one(CheckItem(ref, source), options, progress)
         return self.check_result
-
-
-def _yaml_scalar(text: str) -> str:
-    """`text` as a YAML scalar: plain when YAML reads it back as the same string."""
-    import json
-
-    from ruamel.yaml import YAML
-
-    try:
-        if YAML(typ="safe").load(text) == text:
-            return text
-    except Exception:  # any YAML error: quote it
-        pass
-    return json.dumps(text)
 
 
 def image_note(image: str) -> str | None:
