@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -1144,3 +1145,20 @@ def test_every_rule_the_checker_can_emit_has_sarif_help() -> None:
     emitted |= set(_re.findall(r'_err\(\s*"([a-z-]+)"', source))
     assert emitted, "the pattern found no rule ids"
     assert emitted <= set(doctor.RULES), emitted - set(doctor.RULES)
+
+
+def test_aliases_of_aliases_and_an_alias_in_its_own_anchor_are_read_once(
+    tmp_path: Path,
+) -> None:
+    """A 500-byte file of aliases that names 10^9 nodes, and `x: &r [*r]` (PyYAML, and
+    so truss, loads both): doctor reads each node once, and says the files are fine."""
+    lines = ["model_name: m", "a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    bomb = write(tmp_path / "bomb" / "config.yaml", "\n".join(lines) + "\n")
+    loop = write(tmp_path / "loop" / "config.yaml", "model_name: m\nx: &r [*r]\n")
+    start = time.monotonic()
+    r = run_doctor(str(bomb), str(loop), "--format", "json", "--no-baseten")
+    assert time.monotonic() - start < 20
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr
+    assert json.loads(r.stdout)["summary"]["files"] == 2

@@ -54,12 +54,27 @@ class _Unread:
 UNREAD = _Unread()
 
 
-def _duplicates(node: Any, out: list[Finding], prefix: tuple[str, ...] = ()) -> None:
-    kind = type(node).__name__
-    if kind == "MappingNode":
+def _duplicates(root: Any, out: list[Finding]) -> None:
+    """Every mapping's repeated keys. Each node is visited once: an alias is the anchored
+    node itself, so a file of aliases of aliases (or an alias inside its own anchor)
+    would be walked exponentially (or forever) otherwise."""
+    seen_nodes: set[int] = set()
+    todo: list[tuple[Any, tuple[str, ...]]] = [(root, ())]
+    while todo:
+        node, prefix = todo.pop()
+        if id(node) in seen_nodes:
+            continue
+        seen_nodes.add(id(node))
+        kind = type(node).__name__
+        if kind == "SequenceNode":
+            todo.extend((child, prefix) for child in reversed(node.value))
+        if kind != "MappingNode":
+            continue
         seen: dict[str, int] = {}
+        children: list[tuple[Any, tuple[str, ...]]] = []
         for k, v in node.value:
             name = k.value if isinstance(k.value, str) else None
+            children.append((v, (*prefix, name or "?")))
             if name is not None and k.tag != "tag:yaml.org,2002:merge":
                 if name in seen:
                     out.append(
@@ -73,10 +88,7 @@ def _duplicates(node: Any, out: list[Finding], prefix: tuple[str, ...] = ()) -> 
                         )
                     )
                 seen[name] = k.start_mark.line + 1
-            _duplicates(v, out, (*prefix, name or "?"))
-    elif kind == "SequenceNode":
-        for child in node.value:
-            _duplicates(child, out, prefix)
+        todo.extend(reversed(children))  # in document order, as findings were
 
 
 def diagnose_file(target: Target, truss_version: Callable[[], str | None]) -> FileReport | None:
