@@ -32,6 +32,7 @@ from wizard.model.image import (
     parse_image,
 )
 from wizard.model.policies import placeholder
+from wizard.model.redact import printable
 from wizard.verify.analyze import secret_value_command
 
 __all__ = [
@@ -855,7 +856,10 @@ def build_guide(
     found = pol.find_placeholders(markdown + "".join(documents.values()))
     markdown = markdown.replace(_UNKNOWNS, _unknowns(found, _hints(r)))
     markdown = re.sub(r"\n{3,}", "\n\n", markdown).strip("\n") + "\n"
-    return Guide(title=title, markdown=markdown, documents=documents)
+    # The values come from config.yaml and flags: a YAML escape ("\e") is no text for a
+    # terminal, whichever front end shows the guide.
+    documents = {name: printable(doc) for name, doc in documents.items()}
+    return Guide(title=printable(title), markdown=printable(markdown), documents=documents)
 
 
 # --- output ------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
 from wizard.model.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE
+from wizard.model.redact import printable
 
 if TYPE_CHECKING:
     from wizard.config.plan import SetupPlan
@@ -67,7 +68,7 @@ def wrap(text: str, columns: int | None = None) -> str:
 
 def _say(prefix: str, code: str, message: str) -> None:
     """A message on stderr; on a terminal, wrapped to its width at word boundaries."""
-    text = f"{prefix} {message}" if prefix else message
+    text = printable(f"{prefix} {message}" if prefix else message)
     if sys.stderr.isatty():
         text = wrap(text)
     if prefix:

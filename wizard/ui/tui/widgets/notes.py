@@ -29,12 +29,16 @@ class Note:
 
 def render_notes(notes: Iterable[Note]) -> Content:
     """Each note as terminal text: markdown's code marks dropped (a backtick copied into
-    a shell starts a command substitution)."""
+    a shell starts a command substitution) and control characters printable (a value
+    from config.yaml may hold an ESC, written as a YAML escape)."""
+    from wizard.model.redact import printable
     from wizard.ui.console import plain_inline
 
     rows: list[Content] = []
     for n in notes:
-        n = Note(n.status, plain_inline(n.message), plain_inline(n.fix), n.where)
+        n = Note(
+            n.status, printable(plain_inline(n.message)), printable(plain_inline(n.fix)), n.where
+        )
         where = "[$foreground-muted]$where[/] " if n.where else ""
         rows.append(
             Content.from_markup(
