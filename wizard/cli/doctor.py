@@ -183,10 +183,12 @@ def _live_options(args: argparse.Namespace) -> Any:
 
 def _emit(result: Any, fmt: str) -> None:
     from wizard import doctor
-    from wizard.cli.output import color_enabled
+    from wizard.cli.output import color_enabled, fit
 
     if fmt == "text":
-        sys.stdout.write(doctor.render_text(result, color=color_enabled(sys.stdout)))
+        sys.stdout.write(
+            fit(doctor.render_text(result, color=color_enabled(sys.stdout)), sys.stdout)
+        )
         return
     import json
 

@@ -14,6 +14,7 @@ from wizard.ui.console import (
     ask_yes,
     color_enabled,
     error,
+    fit,
     info,
     paint,
     print_diff,
@@ -27,6 +28,7 @@ __all__ = [
     "color_enabled",
     "demo_project",
     "error",
+    "fit",
     "info",
     "print_check",
     "print_diff",
@@ -78,18 +80,20 @@ def print_check(result: CheckResult, *, fmt: str = "text", stream: TextIO | None
         if rate:
             extras.append(f"rate limit {rate['remaining']}/{rate['limit']} left")
         line = f"{paint('✓', '32', out)} {result.image} can be pulled"
-        print(line + (f" ({', '.join(extras)})" if extras else ""), file=out)
+        print(fit(line + (f" ({', '.join(extras)})" if extras else ""), out), file=out)
     else:
-        print(f"{paint('✗', '31;1', out)} {result.verdict.title}: {result.image}", file=out)
-        print(f"  {result.detail}", file=out)
+        print(
+            fit(f"{paint('✗', '31;1', out)} {result.verdict.title}: {result.image}", out), file=out
+        )
+        print(fit(f"  {result.detail}", out), file=out)
         if result.hint:
-            print(f"  fix: {result.hint}", file=out)
+            print(fit(f"  fix: {result.hint}", out), file=out)
     for w in result.warnings:
-        print(f"  {paint('!', '33', out)} {w}", file=out)
+        print(fit(f"  {paint('!', '33', out)} {w}", out), file=out)
     if not result.ok:
         for step in result.steps:
             mark, code = _MARKS.get(step.status.value, ("?", "0"))
-            print(f"    {paint(mark, code, out)} {step.name:<10} {step.detail}", file=out)
+            print(fit(f"    {paint(mark, code, out)} {step.name:<10} {step.detail}", out), file=out)
 
 
 def print_guide(guide: Any, *, fmt: str = "text") -> None:
@@ -133,7 +137,7 @@ def print_items(items: list[Any], *, image: str, method: str, fmt: str = "text")
     print(f"Cloud setup for {image} ({method}), as Baseten will meet it:", file=out)
     for item in items:
         mark, code = _ITEM_MARKS[item.status.value]
-        print(f"  {paint(mark, code, out)} {item.id:<14} {item.message}", file=out)
+        print(fit(f"  {paint(mark, code, out)} {item.id:<14} {item.message}", out), file=out)
         if item.fix and item.status.value != "ok":
             for i, line in enumerate(item.fix.splitlines()):
-                print(f"      {'fix: ' if i == 0 else '     '}{line}", file=out)
+                print(fit(f"      {'fix: ' if i == 0 else '     '}{line}", out), file=out)

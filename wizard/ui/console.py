@@ -151,13 +151,18 @@ def print_steps(steps: list[str], username: str | None = None, title: str = "Nex
         for line in step_lines(i, step, username):
             # wrap prose only: a command line is printed whole
             print(
-                line if line.startswith(" " * (len(str(i)) + 6)) else _wrapped(line),
+                line if line.startswith(" " * (len(str(i)) + 6)) else fit(line),
                 file=sys.stderr,
             )
 
 
-def _wrapped(line: str) -> str:
-    return wrap(line) if sys.stderr.isatty() else line
+def fit(text: str, stream: TextIO | None = None) -> str:
+    """`text` wrapped at word boundaries when `stream` (stderr by default) is a terminal;
+    as it is for a pipe or a file, where a reader's own tools do the wrapping."""
+    stream = stream or sys.stderr
+    if not stream.isatty():
+        return text
+    return wrap(text) + ("\n" if text.endswith("\n") else "")
 
 
 def print_outcome(outcome: Outcome, flow: Flow | None = None) -> None:

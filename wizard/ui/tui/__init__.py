@@ -33,5 +33,7 @@ def run_tui(flow: Flow) -> int:
     if not app.finished:
         print(NO_CHANGES, file=sys.stderr)
     elif app.outcome is not None:  # the full screen is gone with Done: say it again here
-        print("\n".join(app.outcome.summary()))
+        from wizard.ui.console import fit
+
+        print(fit("\n".join(app.outcome.summary()), sys.stdout))
     return int(code)
