@@ -160,6 +160,8 @@ class LineIndex:
 
 @dataclass
 class ConfigDocument:
+    """config.yaml as read: its bytes, decoded text, line ends and composed node tree."""
+
     path: Path  # as the user named it
     real_path: Path  # symlinks resolved: the file that is written
     raw: bytes  # exactly what was read ("" for a missing file)

@@ -12,6 +12,8 @@ from wizard.model.auth import REGISTRY_SECRET_PREFIX, AuthTarget
 
 @dataclass
 class ConfigEdit:
+    """An edit of config.yaml: the new text and what it leaves for the user to know."""
+
     doc: ConfigDocument
     new_text: str
     # Declared secrets the new setup no longer uses: kept, but worth a look.

@@ -36,6 +36,8 @@ class SetupError(Exception):
 
 @dataclass
 class SetupRequest:
+    """What a setup is asked to do: the config, the registry, method and image, the answers."""
+
     config: Path
     registry: str | None = None
     method: str | None = None
@@ -47,6 +49,8 @@ class SetupRequest:
 
 @dataclass
 class SetupPlan:
+    """A setup worked out and checked, ready to show as a diff and to write."""
+
     doc: ConfigDocument
     registry: RegistrySpec
     method: MethodSpec

@@ -18,6 +18,8 @@ _TRUSS_KEY_LINE = re.compile(r"^(?:" + "|".join(sorted(TRUSS_KEYS)) + r")\s*:", 
 
 @dataclass(frozen=True)
 class Target:
+    """One config file doctor will read."""
+
     path: Path
     explicit: bool  # named on the command line: checked whatever it looks like
     real: str = ""  # os.path.realpath(path), as discover() found it (computed once)

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class FilePlan:
+    """The certain fixes for one file and the text they make."""
+
     report: FileReport
     doc: ConfigDocument
     new_text: str

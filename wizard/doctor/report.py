@@ -15,6 +15,8 @@ class DoctorUsageError(Exception):
 
 @dataclass
 class FileReport:
+    """What doctor found in one file."""
+
     path: Path  # as found: what the user sees
     real_path: Path
     findings: list[Finding] = field(default_factory=list)
@@ -43,6 +45,8 @@ class FileReport:
 
 @dataclass
 class DoctorReport:
+    """What doctor found in every file, with notes about the run."""
+
     files: list[FileReport]
     notes: list[str] = field(default_factory=list)
     truss_version: str | None = None

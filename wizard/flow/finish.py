@@ -73,6 +73,8 @@ class FinishError(Exception):
 
 @dataclass
 class Review:
+    """What the Review step shows: the plan, its redacted diff and warnings."""
+
     plan: SetupPlan
     diff: str
     warnings: list[str]

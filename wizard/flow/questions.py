@@ -18,6 +18,8 @@ class Kind(str, Enum):
 
 @dataclass(frozen=True)
 class Choice:
+    """One option of a choice question."""
+
     value: str
     label: str
     description: str = ""
@@ -25,6 +27,8 @@ class Choice:
 
 @dataclass
 class Question:
+    """One question of the flow, as every front end asks it."""
+
     id: str
     kind: Kind
     prompt: str

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class Flow:
+    """The wizard's state: the answers so far and the question to ask next."""
+
     config: Path
     presets: dict[str, str] = field(default_factory=dict)  # flag answers: never asked
     secrets: dict[str, Secret] = field(default_factory=dict)  # secret answers (stdin, env)

@@ -138,6 +138,8 @@ _INCLUDE_DEPTH = 3
 
 @dataclass
 class Guide:
+    """A cloud-setup guide: markdown, and the documents (policies) it names."""
+
     title: str
     markdown: str
     documents: dict[str, str] = field(default_factory=dict)

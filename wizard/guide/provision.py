@@ -58,6 +58,8 @@ class ProvisionStep:
 
 @dataclass(frozen=True)
 class ProvisionPlan:
+    """What 'create it for me' will create in AWS, step by step."""
+
     account: str
     role_name: str
     region: str
@@ -91,6 +93,8 @@ class ProvisionPlan:
 
 @dataclass(frozen=True)
 class _Trust:
+    """A trust statement and the request it must admit."""
+
     statement: dict[str, Any]
     principal: dict[str, str]
     action: str

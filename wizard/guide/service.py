@@ -28,6 +28,8 @@ from wizard.model.image import ImageRef, RegistryInfo, detect_registry
 
 @dataclass
 class GuideRequest:
+    """What a guide or cloud check is asked about."""
+
     config: Path
     image: str | None = None
     registry: str | None = None
@@ -41,6 +43,8 @@ class GuideRequest:
 
 @dataclass
 class GuideContext:
+    """A guide request resolved: the image, registry, method and Baseten facts."""
+
     ref: ImageRef
     info: RegistryInfo
     registry: RegistrySpec

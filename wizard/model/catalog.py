@@ -17,6 +17,8 @@ DefaultFn = Callable[[ImageRef, RegistryInfo], "str | None"]
 
 @dataclass(frozen=True)
 class FieldSpec:
+    """One field an auth method asks for, and where it goes in config.yaml."""
+
     id: str
     key: str
     label: str
@@ -39,6 +41,8 @@ class FieldSpec:
 
 @dataclass(frozen=True)
 class MethodSpec:
+    """One way to authenticate to a registry, and the fields it needs."""
+
     id: str
     label: str
     why: str
@@ -76,6 +80,8 @@ class MethodSpec:
 
 @dataclass(frozen=True)
 class RegistrySpec:
+    """One registry kind and the auth methods it offers."""
+
     kind: RegistryKind
     label: str
     description: str

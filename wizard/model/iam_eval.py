@@ -145,6 +145,8 @@ _OPERATORS: dict[str, tuple[_Compare, bool]] = {
 
 @dataclass(frozen=True)
 class _CondOutcome:
+    """Whether a condition holds, and whether that is certain."""
+
     holds: bool
     certain: bool
     reason: str

@@ -97,6 +97,8 @@ _MIXIN = (
 
 @dataclass(frozen=True)
 class FieldRule:
+    """The docker_auth fields an auth method requires and forbids."""
+
     required: tuple[str, ...]
     forbidden: tuple[str, ...]
 

@@ -393,6 +393,8 @@ def analyze_credentials(
 
 @dataclass(frozen=True)
 class _Creds:
+    """A typed credential and what the analysis reads it against."""
+
     user: str  # stripped
     raw_user: str
     password: Secret

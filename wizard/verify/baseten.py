@@ -162,6 +162,8 @@ def _display_path(path: Path) -> str:
 
 @dataclass(frozen=True)
 class Endpoints:
+    """Baseten's web app and API addresses."""
+
     app: str
     api: str
 

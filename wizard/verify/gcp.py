@@ -115,6 +115,8 @@ def check_gcp_oidc(
 
 @dataclass(frozen=True)
 class _ProviderPath:
+    """A workload identity provider's resource path, in parts."""
+
     project: str
     pool: str
     provider: str
@@ -713,6 +715,8 @@ def _check_repository(
 
 @dataclass
 class _Grants:
+    """What a principal was found to be granted, and what could not be told."""
+
     granted: list[str]
     roles: set[str]
     unsure: list[str]
@@ -778,6 +782,8 @@ class _NoAdc(Exception):
 
 @dataclass(frozen=True)
 class _Reply:
+    """A Google API answer, or why there was none."""
+
     status: int  # 0: no HTTP answer (see error)
     body: dict[str, Any]
     error: str = ""
@@ -1014,6 +1020,8 @@ class Admission:
 
 @dataclass(frozen=True)
 class _Var:
+    """A placeholder in a principal template."""
+
     name: str
 
 

@@ -36,6 +36,8 @@ _CHALLENGE_PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
 
 @dataclass(frozen=True)
 class Challenge:
+    """A parsed WWW-Authenticate challenge."""
+
     scheme: str  # "basic" or "bearer"
     params: dict[str, str]
 

@@ -38,6 +38,8 @@ HIDES_MISSING = {RegistryKind.DOCKERHUB, RegistryKind.GAR, RegistryKind.GHCR}
 
 @dataclass(frozen=True)
 class Credential:
+    """A registry login, as Baseten will present it."""
+
     username: str
     password: Secret
     source: str = ""
@@ -55,6 +57,8 @@ class Credential:
 
 @dataclass
 class Options:
+    """How a live check may reach the network."""
+
     timeout: float = 10.0
     insecure: frozenset[str] = frozenset()
     allowed_realms: frozenset[str] = frozenset()
@@ -63,6 +67,8 @@ class Options:
 
 @dataclass
 class Ping:
+    """The registry's answer to GET /v2/."""
+
     endpoint: http.Endpoint
     response: Response
     challenge: http.Challenge | None

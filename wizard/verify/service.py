@@ -58,6 +58,8 @@ class CredentialSource:
 
 @dataclass
 class CheckItem:
+    """One image to check, and where its credential comes from."""
+
     ref: ImageRef
     source: CredentialSource = field(default_factory=CredentialSource)
     label: str = ""  # e.g. the config file the image came from

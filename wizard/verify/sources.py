@@ -33,6 +33,8 @@ class SourceError(Exception):
 
 @dataclass(frozen=True)
 class EcrToken:
+    """An ECR authorization token as a registry login."""
+
     credential: Credential
     expires_at: datetime | None
     principal: str = ""

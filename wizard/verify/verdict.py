@@ -120,6 +120,8 @@ def shown(text: str, sensitive: set[str]) -> str:
 
 @dataclass
 class CheckResult:
+    """The outcome of one live check: verdict, texts and the steps taken."""
+
     verdict: Verdict
     image: str
     registry: str

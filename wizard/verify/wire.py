@@ -93,6 +93,8 @@ class Headers:
 
 @dataclass(frozen=True)
 class Request:
+    """An HTTP request as sent."""
+
     method: str
     url: str
     headers: dict[str, str] = field(default_factory=dict)
@@ -100,6 +102,8 @@ class Request:
 
 @dataclass
 class Response:
+    """An HTTP response, its body read in full."""
+
     status_code: int
     headers: Headers
     request: Request
@@ -139,6 +143,8 @@ def _check_header(name: str, value: str) -> None:
 
 @dataclass
 class _Conn:
+    """An open connection."""
+
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
 

@@ -89,6 +89,8 @@ class StepState(str, Enum):
 
 @dataclass
 class Page:
+    """One page of the TUI: a step and the questions it asks together."""
+
     kind: PageKind
     step: Step
     questions: list[Question] = field(default_factory=list)

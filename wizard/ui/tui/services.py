@@ -152,6 +152,8 @@ def run_check(flow: Flow, progress: Progress | None = None) -> CheckResult | Non
 
 @dataclass
 class CurrentSetup:
+    """What config.yaml holds now, as the current-setup screen shows it."""
+
     image: str | None
     registry: str | None  # the registry's label
     method: str | None  # the catalog method's label, or the file's auth_method as written

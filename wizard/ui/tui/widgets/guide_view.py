@@ -18,6 +18,8 @@ _FILE = re.compile(r"`([\w.-]+\.(?:json|sh|yaml|yml))`")
 
 @dataclass(frozen=True)
 class Fence:
+    """A fenced code block of a guide, with a title for its Copy button."""
+
     language: str
     code: str
     title: str

@@ -21,6 +21,8 @@ MARKS = {
 
 @dataclass(frozen=True)
 class Note:
+    """One line of a notes list: a mark, the message, its fix and where."""
+
     status: str  # a key of MARKS
     message: str
     fix: str = ""
