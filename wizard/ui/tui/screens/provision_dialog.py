@@ -16,7 +16,7 @@ from textual.widgets import Button, Input, Static
 from wizard.flow import Question
 from wizard.model.facts import FACTS
 from wizard.ui.tui.views.base import ActionBar
-from wizard.ui.tui.widgets.field_input import FieldInput
+from wizard.ui.tui.widgets.field_input import FieldInput, focus_next_input
 
 
 class ProvisionDialog(ModalScreen[bool]):
@@ -156,11 +156,7 @@ class FactsDialog(ModalScreen[dict[str, str] | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        inputs = list(self.query(Input))
-        index = inputs.index(event.input)
-        if index + 1 < len(inputs):
-            inputs[index + 1].focus()
-        else:
+        if not focus_next_input(self, event.input):
             self._confirm()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -13,7 +13,7 @@ from textual.widgets import Checkbox, Input, Static
 
 from wizard.flow import Kind
 from wizard.ui.tui.views.base import StepView
-from wizard.ui.tui.widgets.field_input import FieldInput
+from wizard.ui.tui.widgets.field_input import FieldInput, focus_next_input
 
 
 class FieldsView(StepView):
@@ -69,11 +69,7 @@ class FieldsView(StepView):
     @on(Input.Submitted)
     def _next_or_submit(self, event: Input.Submitted) -> None:
         event.stop()
-        inputs = list(self.query(Input))
-        index = inputs.index(event.input)
-        if index + 1 < len(inputs):
-            inputs[index + 1].focus()
-        else:
+        if not focus_next_input(self, event.input):
             self.submit()
 
 

@@ -6,6 +6,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
 from wizard.flow import Kind, Question
@@ -102,3 +103,14 @@ class FieldInput(Vertical):
 def _plain(markdown: str) -> str:
     """Help text is markdown with inline code only; backticks read fine in a terminal."""
     return markdown.replace("`", "")
+
+
+def focus_next_input(root: Widget, submitted: Input) -> bool:
+    """Enter in an input of a form: the focus moves to the next input under `root`.
+    False when `submitted` is the last one: the caller submits the form."""
+    inputs = list(root.query(Input))
+    index = inputs.index(submitted)
+    if index + 1 < len(inputs):
+        inputs[index + 1].focus()
+        return True
+    return False
