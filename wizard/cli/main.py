@@ -199,15 +199,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = getattr(args, "handler", None)
     if handler is not None:
         _refuse_wizard_flags(parser, args)
-    from wizard.config.document import ConfigError
-
     try:
         if handler is None:
             return _run_tui(args, parser)
         return int(handler(args))
-    except ConfigError as e:
-        print(f"registry-wizard: error: {e}", file=sys.stderr)
-        return EXIT_USAGE
     except KeyboardInterrupt:
         print("\nNo changes were made.", file=sys.stderr)
         return EXIT_USAGE
@@ -216,6 +211,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except Exception as e:
+        # A ConfigError can only come from a command that read a config, which imported
+        # its module; `check --image` and `--help` need not import it (~4 ms) to catch one.
+        document = sys.modules.get("wizard.config.document")
+        if document is None or not isinstance(e, document.ConfigError):
+            raise
+        print(f"registry-wizard: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":
