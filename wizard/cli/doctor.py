@@ -186,9 +186,10 @@ def _emit(result: Any, fmt: str) -> None:
     from wizard.cli.output import color_enabled, fit
 
     if fmt == "text":
-        sys.stdout.write(
-            fit(doctor.render_text(result, color=color_enabled(sys.stdout)), sys.stdout)
+        text = doctor.render_text(
+            result, color=color_enabled(sys.stdout), prose=lambda line: fit(line, sys.stdout)
         )
+        sys.stdout.write(text)
         return
     import json
 

@@ -87,7 +87,7 @@ def print_check(result: CheckResult, *, fmt: str = "text", stream: TextIO | None
         )
         print(fit(f"  {result.detail}", out), file=out)
         if result.hint:
-            print(fit(f"  fix: {result.hint}", out), file=out)
+            print(f"  fix: {result.hint}", file=out)  # whole: it may be a command to copy
     for w in result.warnings:
         print(fit(f"  {paint('!', '33', out)} {w}", out), file=out)
     if not result.ok:
@@ -140,4 +140,5 @@ def print_items(items: list[Any], *, image: str, method: str, fmt: str = "text")
         print(fit(f"  {paint(mark, code, out)} {item.id:<14} {item.message}", out), file=out)
         if item.fix and item.status.value != "ok":
             for i, line in enumerate(item.fix.splitlines()):
-                print(fit(f"      {'fix: ' if i == 0 else '     '}{line}", out), file=out)
+                # whole: a fix is often a command to copy (a terminal joins its soft wraps)
+                print(f"      {'fix: ' if i == 0 else '     '}{line}", file=out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -162,8 +163,13 @@ def _fingerprint(uri: str, d: Finding, seen: dict[str, int]) -> str:
 _PAINT = {Severity.ERROR: "31;1", Severity.WARNING: "33", Severity.INFO: "36"}
 
 
-def render_text(report: DoctorReport, *, color: bool) -> str:
-    """Findings grouped per file, `path:line: severity: message [rule]` and the fix."""
+def render_text(
+    report: DoctorReport, *, color: bool, prose: Callable[[str], str] | None = None
+) -> str:
+    """Findings grouped per file, `path:line: severity: message [rule]` and the fix.
+    `prose` (e.g. wrapping to a terminal) is applied to the messages and the summary,
+    never to a fix: a fix may be a command to copy, kept on one line."""
+    prose = prose or (lambda text: text)
 
     def paint(text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if color else text
@@ -179,7 +185,7 @@ def render_text(report: DoctorReport, *, color: bool) -> str:
         for d in f.findings:
             where = f"{name}:{d.line}" if d.line else name
             sev = paint(d.severity.value, _PAINT[d.severity])
-            lines.append(f"  {where}: {sev}: {d.message} [{d.rule}]")
+            lines.append(prose(f"  {where}: {sev}: {d.message} [{d.rule}]"))
             fix = f"run --fix ({d.fix})" if d.fixable else d.fix
             first, *rest = fix.splitlines() or [""]
             lines.append(f"    fix: {first}")
@@ -198,7 +204,7 @@ def render_text(report: DoctorReport, *, color: bool) -> str:
         )
         if c["fixable"]:
             summary += f"; {c['fixable']} can be fixed with --fix"
-        lines.append(summary + ".")
+        lines.append(prose(summary + "."))
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,74 @@
+"""On a terminal, prose wraps between words; a fix, which may be a command to copy, is
+printed on one line (a terminal joins its own soft wraps when text is copied, not ours).
+To a pipe every line is whole."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from wizard.cli.output import print_check
+from wizard.verify.verdict import CheckResult, Verdict
+
+COMMAND = (
+    "printf '%s' \"$TOKEN\" | registry-wizard secret encode --image "
+    "ghcr.io/acme/a-rather-long-repository-name/app:1.2.3 --username octocat"
+)
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _failed() -> CheckResult:
+    return CheckResult(
+        Verdict.BAD_CREDENTIALS,
+        "ghcr.io/acme/app:1",
+        "ghcr.io",
+        "the registry refused the username and token it was given, at the token step, "
+        "after the ping answered with a bearer challenge",
+        COMMAND,
+    )
+
+
+def test_on_a_terminal_the_detail_wraps_and_the_fix_stays_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    monkeypatch.setenv("NO_COLOR", "1")
+    out = Terminal()
+    print_check(_failed(), stream=out)
+    lines = out.getvalue().splitlines()
+    assert f"  fix: {COMMAND}" in lines, lines  # one line, to copy
+    detail = [line for line in lines if "refused" in line or "bearer" in line]
+    assert len(detail) > 1 and all(len(line) <= 59 for line in detail), lines
+
+
+def test_to_a_pipe_every_line_is_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    monkeypatch.setenv("NO_COLOR", "1")
+    out = io.StringIO()
+    print_check(_failed(), stream=out)
+    assert f"  {_failed().detail}" in out.getvalue().splitlines()
+
+
+def test_doctor_wraps_messages_and_keeps_each_fix_whole(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from wizard.doctor import render_text
+    from wizard.doctor.report import DoctorReport, FileReport
+    from wizard.model.findings import Finding, Severity
+
+    message = "the image names a registry host that no secret or docker_auth here covers " * 2
+    finding = Finding("some-rule", Severity.ERROR, ("base_image",), message.strip(), COMMAND)
+    path = Path("models/app/config.yaml")
+    report = DoctorReport([FileReport(path, path, findings=[finding])])
+    from wizard.ui.console import wrap
+
+    text = render_text(report, color=False, prose=lambda line: wrap(line, 60))
+    lines = text.splitlines()
+    assert f"    fix: {COMMAND}" in lines, lines
+    assert all(len(line) <= 60 for line in lines if not line.startswith("    fix:")), lines
+    assert message.strip() in " ".join(" ".join(lines).split())  # every word, in order
