@@ -187,6 +187,21 @@ def test_messages_and_prompts_carry_no_code_marks() -> None:
     assert "run truss whoami --show-oidc for the org ID" in out.getvalue()
 
 
+def test_marks_are_dropped_from_markdown_never_from_a_value() -> None:
+    """One function, console.plain_inline, drops marks for every front end: a masked
+    value ("********") and underscores inside a word are no bold marks, and an answer
+    echoed back (a default kept with Enter) is shown exactly as it is."""
+    assert console.plain_inline("**Bold** and __bold__ `a__b__c`") == "Bold and bold a__b__c"
+    assert console.plain_inline("the key ******** was refused") == "the key ******** was refused"
+    assert console.plain_inline("image acme/my__app__x:1") == "image acme/my__app__x:1"
+    out = io.StringIO()
+    prompter = plain.LinePrompter(stdin=io.StringIO("\n"), out=out)
+    image = "acme/**my__app__x**:1"
+    prompter.text(Question("image", Kind.TEXT, "The **image**", default=image))
+    assert "? The image [acme/**my__app__x**:1]" in out.getvalue()
+    assert f"→ {image}" in out.getvalue()
+
+
 def test_not_a_truss_config_offers_the_projects_below(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

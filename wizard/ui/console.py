@@ -268,17 +268,23 @@ _ITEM = re.compile(r"^(\s*)([-*+]|\d+[.)])\s+(.*)$")
 _QUOTE = re.compile(r"^\s{0,3}>\s?(.*)$")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
-_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+# **bold** or __bold__, as markdown reads them: a run of stars alone ("********", a
+# masked value) is no mark, nor are underscores inside a word (an image's "my__app").
+_STRONG = re.compile(
+    r"\*\*(?=[^\s*])(.+?)(?<=[^\s*])\*\*|(?<!\w)__(?=[^\s_])(.+?)(?<=[^\s_])__(?!\w)"
+)
 
 
 def plain_inline(text: str) -> str:
     """Markdown inline marks dropped: `code` and **bold** as their text, a link as
-    "text (url)". Code spans are kept as written (an `arn:...:*` stays whole)."""
+    "text (url)". Code spans are kept as written (an `arn:...:*` stays whole). The one
+    way every front end strips marks from text meant for a terminal; a backtick with no
+    partner is not a mark and stays."""
     parts = _CODE_SPAN.split(text)
     out: list[str] = []
     # split() with two groups: text, ticks, code, text, ticks, code, ...
     for i in range(0, len(parts), 3):
-        prose = _STRONG.sub(r"\2", parts[i])
+        prose = _STRONG.sub(lambda m: m[1] or m[2], parts[i])
         out.append(_LINK.sub(lambda m: f"{m[1]} ({m[2]})" if m[1] != m[2] else m[1], prose))
         if i + 2 < len(parts):
             out.append(parts[i + 2].strip() if parts[i + 2].strip() else parts[i + 2])

@@ -67,11 +67,12 @@ class QuestionaryPrompter:
         return console.width()
 
     def _message(self, text: str, room: int = 0) -> str:
-        """The question, wrapped after questionary's "? " and indented under it; the
-        answer on a line of its own when fewer than `room` columns are left for it."""
+        """The question (marks dropped by the caller: a default in it is shown as it is),
+        wrapped after questionary's "? " and indented under it; the answer on a line of
+        its own when fewer than `room` columns are left for it."""
         columns = self._columns()
         lines = textwrap.wrap(
-            text.replace("`", ""),
+            text,
             columns - 2,
             subsequent_indent="  ",
             break_long_words=False,
@@ -90,13 +91,15 @@ class QuestionaryPrompter:
 
         columns = self._columns()
         choices = [
-            questionary.Choice(_Title(c.label, c.description, columns), value=c.value)
+            questionary.Choice(
+                _Title(c.label, console.plain_inline(c.description), columns), value=c.value
+            )
             for c in q.choices
         ]
         choices.append(questionary.Choice(BACK_LABEL, value="\0back"))
         answer = self._ask(
             questionary.select(
-                self._message(q.prompt),
+                self._message(console.plain_inline(q.prompt)),
                 choices=choices,
                 default=next((c for c in choices if c.value == q.default), None),
                 **self.kw,
@@ -114,7 +117,10 @@ class QuestionaryPrompter:
         # message above the question asked again.
         answer = self._ask(
             questionary.text(
-                self._message(f"{q.prompt}{hint} (< to go back)", max(len(q.default or ""), 24)),
+                self._message(
+                    f"{console.plain_inline(q.prompt)}{hint} (< to go back)",
+                    max(len(q.default or ""), 24),
+                ),
                 key_bindings=_enter_keeps(q.default),
                 **self.kw,
             )
@@ -127,7 +133,9 @@ class QuestionaryPrompter:
         import questionary
 
         answer = self._ask(
-            questionary.password(self._message(f"{q.prompt} (< to go back)"), **self.kw)
+            questionary.password(
+                self._message(f"{console.plain_inline(q.prompt)} (< to go back)"), **self.kw
+            )
         )
         if answer == "<":
             raise Back
@@ -140,7 +148,7 @@ class QuestionaryPrompter:
         # auto_enter=False: `y` alone submits nothing; Enter does, and the answer stays
         # on the line ("Yes"/"No").
         prompt = questionary.confirm(
-            self._message(q.prompt),
+            self._message(console.plain_inline(q.prompt)),
             default=default,
             auto_enter=False,
             instruction=f"{_hint(default)} ",
@@ -160,7 +168,7 @@ class QuestionaryPrompter:
             print(console.paint(text, "2", sys.stderr), file=sys.stderr)
 
     def error(self, message: str) -> None:
-        text = f"  ✗ {message}".replace("`", "")  # code marks are not for a terminal
+        text = f"  ✗ {console.plain_inline(message)}"  # code marks are not for a terminal
         print(console.wrap(text, self._columns()), file=sys.stderr)
 
 
@@ -219,11 +227,13 @@ class LinePrompter:
         self.noted: set[str] = set()
 
     def _say(self, text: str) -> None:
-        print(console.wrap(text.replace("`", "")), file=self.out, flush=True)
+        """`text` wrapped, as it is: callers drop the marks of what is markdown (a prompt,
+        a description, a message), never of a value (an echoed answer, a path)."""
+        print(console.wrap(text), file=self.out, flush=True)
 
     def _read(self, prompt: str) -> str:
         # The prompt's last line stays open for the answer; the lines before are wrapped.
-        lines = console.wrap(prompt.replace("`", "")).split("\n")
+        lines = console.wrap(prompt).split("\n")
         if len(lines) > 1:
             print("\n".join(lines[:-1]), file=self.out)
         print(lines[-1] + " ", end="", file=self.out, flush=True)
@@ -237,11 +247,12 @@ class LinePrompter:
         self._say(f"  → {value}")
 
     def choice(self, q: Question) -> str:
-        self._say(f"? {q.prompt}")
+        self._say(f"? {console.plain_inline(q.prompt)}")
         default = next((i for i, c in enumerate(q.choices, 1) if c.value == q.default), None)
         for i, c in enumerate(q.choices, 1):
             mark = " (default)" if i == default else ""
-            row = f"{c.label}{mark}" + (f": {c.description}" if c.description else "")
+            about = console.plain_inline(c.description)
+            row = f"{c.label}{mark}" + (f": {about}" if about else "")
             self._say(f"  {i}. {row}")
         n = len(q.choices)
         hint = f" [{default}]" if default else ""
@@ -262,7 +273,7 @@ class LinePrompter:
 
     def text(self, q: Question) -> str:
         hint = f" [{q.default}]" if q.default else ""
-        raw = self._read(f"? {q.prompt}{hint} (< to go back):")
+        raw = self._read(f"? {console.plain_inline(q.prompt)}{hint} (< to go back):")
         if raw.strip() == "<":
             raise Back
         if not raw.strip() and q.default:
@@ -273,7 +284,7 @@ class LinePrompter:
         import getpass
 
         # getpass turns the terminal's echo off (termios, no escape sequences).
-        prompt = console.wrap(f"? {q.prompt} (< to go back):") + " "
+        prompt = console.wrap(f"? {console.plain_inline(q.prompt)} (< to go back):") + " "
         try:
             raw = getpass.getpass(prompt, stream=self.out)
         except EOFError:
@@ -285,7 +296,7 @@ class LinePrompter:
     def confirm(self, q: Question) -> bool:
         default = write_default(q)
         while True:
-            raw = self._read(f"? {q.prompt} {_hint(default)}").strip().lower()
+            raw = self._read(f"? {console.plain_inline(q.prompt)} {_hint(default)}").strip().lower()
             if not raw:
                 self._echo("yes" if default else "no")
                 return default
@@ -304,7 +315,7 @@ class LinePrompter:
             self._say(plain_markdown(help_text))
 
     def error(self, message: str) -> None:
-        self._say(f"  ✗ {message}")
+        self._say(f"  ✗ {console.plain_inline(message)}")
 
 
 def plain_markdown(text: str) -> str:

@@ -14,6 +14,7 @@ from textual.widgets import Button, OptionList, Static
 
 from wizard.flow import Flow, Question
 from wizard.flow.state import image_note
+from wizard.ui.console import plain_inline
 from wizard.ui.tui.navigation import Page
 from wizard.ui.tui.views.base import StepView
 from wizard.ui.tui.views.fields import note_content
@@ -36,7 +37,7 @@ class ChoiceView(StepView):
             self.question.choices, highlight=self.highlight(), badges=self.badges(), id="choices"
         )
         if self.question.help and not self.help_in_intro():
-            yield Static(Content(self.question.help.replace("`", "")), classes="help")
+            yield Static(Content(plain_inline(self.question.help)), classes="help")
 
     def help_in_intro(self) -> bool:
         return False
@@ -71,7 +72,7 @@ class RegistryView(ChoiceView):
         return {self.question.default: ["detected"]} if self.question.default else {}
 
     def compose_head(self) -> Iterable[Widget]:
-        detected = self.question.help.replace("`", "").rstrip(".")
+        detected = plain_inline(self.question.help).rstrip(".")
         yield Static(
             Content.from_markup(
                 "[b]Image[/] $image  [$foreground-muted]($detected)[/]",

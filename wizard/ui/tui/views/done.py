@@ -11,6 +11,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from wizard.flow import Flow
+from wizard.ui.console import plain_inline
 from wizard.ui.tui.navigation import Page
 from wizard.ui.tui.services import Outcome, describe_change
 from wizard.ui.tui.views.base import StepView
@@ -68,11 +69,11 @@ class DoneView(StepView):
             yield NoteList([Note("ok" if o.check_ok else "error", o.check)], id="done-check")
         if o.open:  # `truss push` cannot work yet: say what is open instead
             yield Static(Content.from_markup("[b]Still open[/]"), classes="section")
-            yield NoteList([Note("warning", step.replace("`", "")) for step in o.open], id="open")
+            yield NoteList([Note("warning", step) for step in o.open], id="open")  # it drops marks
         yield Static(Content.from_markup("[b]Next[/]"), classes="section")
         yield Static(
             Content("\n").join(
-                Content.from_markup("[b]$n.[/] $s", n=str(i), s=step.replace("`", ""))
+                Content.from_markup("[b]$n.[/] $s", n=str(i), s=plain_inline(step))
                 for i, step in enumerate(o.next_steps, 1)
             ),
             classes="listing",

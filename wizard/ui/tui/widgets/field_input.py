@@ -11,6 +11,7 @@ from textual.widgets import Button, Input, Static
 
 from wizard.flow import Kind, Question
 from wizard.model.secret import Secret
+from wizard.ui.console import plain_inline
 
 
 class FieldInput(Vertical):
@@ -57,7 +58,7 @@ class FieldInput(Vertical):
                 classes="current",
             )
         if q.help:
-            yield Static(Content(_plain(q.help)), classes="help")
+            yield Static(Content(plain_inline(q.help)), classes="help")
         yield Static("", classes="error")
 
     @property
@@ -98,11 +99,6 @@ class FieldInput(Vertical):
             self.set_error(None)
             return
         self.set_error(q.validate(value))
-
-
-def _plain(markdown: str) -> str:
-    """Help text is markdown with inline code only; backticks read fine in a terminal."""
-    return markdown.replace("`", "")
 
 
 def focus_next_input(root: Widget, submitted: Input) -> bool:

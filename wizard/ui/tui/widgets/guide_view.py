@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Markdown
 
+from wizard.ui.console import plain_inline
 from wizard.ui.tui.widgets.code_block import CodeBlock
 
 _FENCE = re.compile(r"^```([\w+-]*)[ \t]*\n(.*?)^```[ \t]*$\n?", re.MULTILINE | re.DOTALL)
@@ -42,7 +43,7 @@ def split_guide(markdown: str) -> list[str | Fence]:
                 m.group(1),
                 m.group(2).rstrip("\n"),
                 named.group(1) if named else "",
-                headings[-1].replace("`", "").strip() if headings else "",
+                plain_inline(headings[-1]).strip() if headings else "",
             )
         )
         pos = m.end()
