@@ -786,6 +786,27 @@ def test_a_healthy_setup_offers_keep_first(
     assert (isolated / "config.yaml").read_text() == HEALTHY
 
 
+async def test_review_with_nothing_to_change_says_so_once(make_app: AppFactory) -> None:
+    """The same answers again: Review has no diff, and "already has this setup" is said
+    once (it was the subtitle and the body both); the subtitle says nothing changes."""
+    app = make_app(HEALTHY)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        current(app).query_one("#fix", Button).press()  # "Change it"
+        await settle(pilot)
+        for _ in range(6):  # each step's default: the setup config.yaml has
+            if kind(app) is PageKind.REVIEW:
+                break
+            await press(pilot, "enter")
+        assert kind(app) is PageKind.REVIEW
+        view = current(app)
+        shown = "\n".join(str(s.render()) for s in view.query(Static))
+        assert shown.count("already has this setup") == 1, shown
+        subtitle = str(view.query_one(".view-subtitle", Static).render())
+        assert subtitle == "What will change in config.yaml: nothing."
+        assert str(view.query_one("#continue", Button).label) == "Finish"
+
+
 async def test_current_setup_masks_a_real_secret_value(make_app: AppFactory) -> None:
     token = "ghp_" + "s" * 36
     app = make_app(HEALTHY.replace("null", token))

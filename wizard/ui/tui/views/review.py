@@ -35,10 +35,12 @@ class ReviewView(StepView):
         self.asks_key = self.page.question("store-secret") is not None and not (
             flow.baseten_key or services.has_baseten_login()
         )
+        # With no diff the subtitle says nothing changes and the body why, each once; a
+        # problem is said as the error, under the usual subtitle.
         self.subtitle = (
             f"What will change in {flow.config.name}; nothing is written before Write."
-            if self.diff
-            else f"{flow.config.name} already has this setup."
+            if self.diff or self.problem
+            else f"What will change in {flow.config.name}: nothing."
         )
 
     def compose_body(self) -> Iterable[Widget]:
@@ -47,7 +49,8 @@ class ReviewView(StepView):
         elif not self.problem:
             yield Static(
                 Content.from_markup(
-                    "[$text-success]✓[/] Nothing to change: config.yaml already has this setup."
+                    "[$text-success]✓[/] $name already has this setup.",
+                    name=self.flow.config.name,
                 ),
                 classes="summary",
             )
