@@ -99,14 +99,17 @@ def test_run_tui_exit_codes_and_message(
     printed = capsys.readouterr()
     assert "No changes" not in printed.err
     assert "DOCKER_REGISTRY_ghcr.io: null" in Path("config.yaml").read_text()
-    # Back on the normal screen, the summary: what was written, the secret to create
-    # and how to build it, the live check, what is open; no `truss push` while it is.
-    out = printed.out
-    assert "config.yaml written: GitHub Container Registry" in out, out
-    assert "Baseten secret to create: DOCKER_REGISTRY_ghcr.io (base64 of user:token)" in out
-    assert "Live check: not run" in out
-    assert "Still open:\n  1. Create the Baseten secret DOCKER_REGISTRY_ghcr.io" in out
-    assert "truss push" not in out
+    # Back on the normal screen, the plain front end's summary, on stderr: what was
+    # written, the secret to create and how to build it, the next steps with their
+    # commands on lines of their own; no `truss push` while a secret is still to create.
+    err = printed.err
+    assert printed.out == "", printed.out
+    assert "config.yaml updated: GitHub Container Registry, Access token." in err, err
+    assert "Baseten secret to create: DOCKER_REGISTRY_ghcr.io (base64 of user:token)" in err
+    assert "Next:\n  1. Store the Baseten secret DOCKER_REGISTRY_ghcr.io" in err, err
+    lines = [line.strip() for line in err.splitlines()]
+    assert "registry-wizard secret set --image ghcr.io/acme/llm-base:1.2 --username <user>" in lines
+    assert "truss push" not in err and "`" not in err
 
 
 def test_the_command_line_opens_the_wizard_with_its_transport_flags(

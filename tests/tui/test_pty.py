@@ -98,15 +98,24 @@ def test_after_a_write_quitting_prints_the_summary(wizard: tuple[Wizard, Path]) 
     s.expect(r"EXITED 0")
     summary = s.capture().split("EXITED 0", 1)[0]
     lines = [line.rstrip() for line in summary.splitlines() if line.strip()]
-    # wrapped at word boundaries to the 100-column terminal: no line longer, no word cut
+    # The plain front end's summary (console.print_outcome), wrapped at word boundaries
+    # to the 100-column terminal: no line longer, no word cut, each command whole.
+    image = "ghcr.io/acme/llm-base:1.2"
     assert lines == [
-        f"{config} written: GitHub",
+        f"{config} updated: GitHub",
         "Container Registry, Access token.",
         "Baseten secret to create: DOCKER_REGISTRY_ghcr.io (base64 of user:token)",
-        "Live check: not run",
-        "Still open:",
-        "  1. Create the Baseten secret DOCKER_REGISTRY_ghcr.io (Settings → Secrets):"
-        " base64 of user:token",
+        "Next:",
+        "  1. Store the Baseten secret DOCKER_REGISTRY_ghcr.io (base64 of user:token): pipe the"
+        " token into",
+        f"       registry-wizard secret set --image {image} --username <user>",
+        "     or follow",
+        f"       registry-wizard guide --image {image} --method token",
+        "  2. The token: classic personal access token with read:packages; the username: your"
+        " GitHub",
+        "     username.",
+        "  3. Prove it pulls: pipe the token into",
+        f"       registry-wizard check --image {image} --username <user> --password-stdin",
     ], summary
     # the secret does not exist yet: deploying is not offered as what to do now
     assert "truss push" not in summary, summary

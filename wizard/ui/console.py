@@ -167,13 +167,18 @@ def fit(text: str, stream: TextIO | None = None) -> str:
 
 def print_outcome(outcome: Outcome, flow: Flow | None = None) -> None:
     """What the finisher did, then what is left to do: the file written, the Baseten
-    secrets still to create, the live check, and `truss push` only when nothing is open."""
+    secrets still to create, the live check, and `truss push` only when nothing is open.
+    The one summary of every front end: `setup`, the plain wizard, and the full-screen
+    one once its screen is gone."""
     username = (flow.value("username") if flow is not None else None) or None
     for line in outcome.created:
         info(f"created: {line}")
-    if outcome.written:
-        action = "created" if outcome.created_file else "updated"
-        info(f"{outcome.path} {action}: {outcome.registry}, {outcome.method}.")
+    action = (
+        ("created" if outcome.created_file else "updated")
+        if outcome.written
+        else "unchanged (it already had this setup)"
+    )
+    info(f"{outcome.path} {action}: {outcome.registry}, {outcome.method}.")
     for name in outcome.stored:
         info(f"stored in Baseten: {name}")
     if outcome.store_note:

@@ -21,8 +21,9 @@ NO_CHANGES = "No changes were made."
 def run_tui(flow: Flow) -> int:
     """Run the wizard on the flow's config (created on Write if missing); the flow's
     presets (setup's flags) are answers it never asks, its check_options how the live
-    check reaches registries. 0: written, or nothing to change; 2: quit without writing
-    ("No changes were made." goes to stderr once the terminal is back). A `ConfigError`
+    check reaches registries. 0: written, or nothing to change; 2: quit without writing.
+    Once the terminal is back, stderr gets the summary of a write (console.print_outcome,
+    as the plain front end prints it) or "No changes were made.". A `ConfigError`
     (unreadable config.yaml) propagates to the caller."""
     from wizard.ui.tui.app import WizardApp
 
@@ -33,7 +34,7 @@ def run_tui(flow: Flow) -> int:
     if not app.finished:
         print(NO_CHANGES, file=sys.stderr)
     elif app.outcome is not None:  # the full screen is gone with Done: say it again here
-        from wizard.ui.console import fit
+        from wizard.ui.console import print_outcome
 
-        print(fit("\n".join(app.outcome.summary()), sys.stdout))
+        print_outcome(app.outcome, flow)  # the plain front end's summary, word for word
     return int(code)
