@@ -41,27 +41,6 @@ class Outcome:
     check_ok: bool | None = None  # None: no live check ran
     open: list[str] = field(default_factory=list)  # still to do before `truss push` works
 
-    def summary(self) -> list[str]:
-        """The outcome as plain lines, for the normal screen after a full-screen run."""
-        what = "written" if self.written else "unchanged (it already had this setup)"
-        lines = [f"{self.path} {what}: {self.registry}, {self.method}."]
-        lines += [f"Created in AWS: {c}" for c in self.created]
-        for name in self.secrets:
-            if name in self.stored:
-                lines.append(f"Baseten secret {name}: stored.")
-            else:
-                how = self.secret_values.get(name, "")
-                lines.append(f"Baseten secret to create: {name}" + (f" ({how})" if how else ""))
-        if self.store_note:
-            lines.append(self.store_note[:1].upper() + self.store_note[1:])
-        lines.append(f"Live check: {self.check or 'not run'}")
-        if self.open:
-            lines.append("Still open:")
-            lines += [f"  {i}. {step}" for i, step in enumerate(self.open, 1)]
-        else:
-            lines.append(f"Run next: {self.push_command}")
-        return lines
-
 
 class FinishError(Exception):
     """The write (or what comes with it) failed; `done` lists what happened before."""
