@@ -71,3 +71,22 @@ def test_a_tui_note_shows_an_escape_as_text() -> None:
 
     shown = render_notes([Note("error", f"role {OSC52}", f"fix {OSC52}")]).plain
     assert "\x1b" not in shown and "\x07" not in shown
+
+
+def test_a_default_from_the_file_is_echoed_as_text(tmp_path: Path) -> None:
+    """The plain wizard offers the file's image as the default and echoes it when Enter
+    takes it: an escaped OSC 52 in the file arrives as `?`, in the prompt and the echo."""
+    from tests.ui_plain.pty_session import PtySession, wizard_argv
+
+    config = tmp_path / "config.yaml"
+    config.write_text('model_name: m\nbase_image:\n  image: "ghcr.io/a/b:1\\e]52;c;eA==\\a"\n')
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BASETEN_"))}
+    env = {**base, "TERM": "dumb", "NO_COLOR": "1", "HOME": str(tmp_path)}
+    s = PtySession(wizard_argv("setup", "--plain", "--config", str(config)), cwd=tmp_path, env=env)
+    try:
+        s.expect(r"Base image \[ghcr\.io/a/b:1\?\]52")
+        s.send("\r")
+        s.expect(r"→ ghcr\.io/a/b:1\?\]52")
+        assert b"\x1b" not in s.output and b"\x07" not in s.output, s.output
+    finally:
+        s.close()

@@ -12,6 +12,7 @@ from typing import Any, Protocol, TextIO
 from wizard.config.plan import SetupError
 from wizard.flow import INFO_IDS, Flow, Kind, Question
 from wizard.model.exits import EXIT_ERROR, EXIT_USAGE
+from wizard.model.redact import printable
 from wizard.model.secret import Secret
 from wizard.ui import console
 
@@ -70,6 +71,7 @@ class QuestionaryPrompter:
         """The question (marks dropped by the caller: a default in it is shown as it is),
         wrapped after questionary's "? " and indented under it; the answer on a line of
         its own when fewer than `room` columns are left for it."""
+        text = printable(text)  # a default from the file may hold an ESC (see printable)
         columns = self._columns()
         lines = textwrap.wrap(
             text,
@@ -164,11 +166,11 @@ class QuestionaryPrompter:
         """A question's help, once, above it: what to type, with an example."""
         if qid not in self.noted:
             self.noted.add(qid)
-            text = console.wrap(plain_markdown(help_text), self._columns())
+            text = console.wrap(printable(plain_markdown(help_text)), self._columns())
             print(console.paint(text, "2", sys.stderr), file=sys.stderr)
 
     def error(self, message: str) -> None:
-        text = f"  ✗ {console.plain_inline(message)}"  # code marks are not for a terminal
+        text = printable(f"  ✗ {console.plain_inline(message)}")  # no code marks, no ESC
         print(console.wrap(text, self._columns()), file=sys.stderr)
 
 
@@ -178,6 +180,7 @@ class _Title(list):  # type: ignore[type-arg]
     the echoed answer is the choice's name."""
 
     def __init__(self, label: str, description: str, columns: int) -> None:
+        label, description = printable(label), printable(description)  # a path may hold ESC
         row = f"{label}  {description}".rstrip()
         width = columns - 3  # questionary's pointer column
         lines = textwrap.wrap(
@@ -228,12 +231,13 @@ class LinePrompter:
 
     def _say(self, text: str) -> None:
         """`text` wrapped, as it is: callers drop the marks of what is markdown (a prompt,
-        a description, a message), never of a value (an echoed answer, a path)."""
-        print(console.wrap(text), file=self.out, flush=True)
+        a description, a message), never of a value (an echoed answer, a path). Control
+        characters are shown as `?`: a value from the file may hold an ESC."""
+        print(console.wrap(printable(text)), file=self.out, flush=True)
 
     def _read(self, prompt: str) -> str:
         # The prompt's last line stays open for the answer; the lines before are wrapped.
-        lines = console.wrap(prompt).split("\n")
+        lines = console.wrap(printable(prompt)).split("\n")
         if len(lines) > 1:
             print("\n".join(lines[:-1]), file=self.out)
         print(lines[-1] + " ", end="", file=self.out, flush=True)
