@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
 
-from wizard.verify import wire
+from wizard.verify import runtime, wire
 
 Answer = Callable[[asyncio.StreamReader, asyncio.StreamWriter, list[bytes]], Awaitable[None]]
 
@@ -36,18 +37,56 @@ async def _read_request(reader: asyncio.StreamReader, seen: list[bytes]) -> byte
     return head
 
 
+MODE = "asyncio"
+
+
+@pytest.fixture(autouse=True, params=["asyncio", "blocking"])
+def mode(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every test through `run` twice: under asyncio (many checks) and driven without an
+    event loop by runtime.run_blocking (one check in a process)."""
+    global MODE
+    MODE = request.param
+    yield MODE
+    MODE = "asyncio"
+
+
 def run(answer: Answer, url_path: str = "/v2/", **client_kw: object) -> tuple[object, list[bytes]]:
     """One request (or a raised error) through wire.Client against `answer`."""
     seen: list[bytes] = []
 
+    async def request(base: str) -> object:
+        async with wire.Client(**client_kw) as client:  # type: ignore[arg-type]
+            try:
+                return await client.request("GET", base + url_path)
+            except wire.HTTPError as e:
+                return e
+
+    if MODE == "blocking":  # the server on a loop in another thread; the client in this one
+        loop = asyncio.new_event_loop()
+        started: list[tuple[asyncio.Server, str]] = []
+        thread = threading.Thread(target=loop.run_forever, daemon=True)
+        thread.start()
+        started.append(asyncio.run_coroutine_threadsafe(_serve(answer, seen), loop).result(5))
+        server, base = started[0]
+        try:
+            return runtime.run_blocking(request(base)), seen
+        finally:
+
+            async def stop() -> None:
+                server.close()
+                for task in asyncio.all_tasks():
+                    if task is not asyncio.current_task():
+                        task.cancel()
+
+            asyncio.run_coroutine_threadsafe(stop(), loop).result(5)
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(5)
+            loop.close()
+
     async def go() -> object:
         server, base = await _serve(answer, seen)
         try:
-            async with wire.Client(**client_kw) as client:  # type: ignore[arg-type]
-                try:
-                    return await client.request("GET", base + url_path)
-                except wire.HTTPError as e:
-                    return e
+            return await request(base)
         finally:
             server.close()
 

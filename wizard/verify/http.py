@@ -11,7 +11,6 @@ import ipaddress
 import json
 import os
 import re
-import socket
 import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -121,18 +120,15 @@ _ALSO_INTERNAL = tuple(
 async def _addresses(
     host: str, timeout: float
 ) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
-    """The host's addresses, resolved off the event loop within `timeout`."""
-    import asyncio
+    """The host's addresses, resolved off the caller's thread within `timeout`."""
+    from wizard.verify import runtime
 
     h = host.strip("[]")
     try:
         return [ipaddress.ip_address(h.split("%")[0])]
     except ValueError:
         pass
-    loop = asyncio.get_running_loop()
-    infos = await asyncio.wait_for(
-        loop.getaddrinfo(h, None, proto=socket.IPPROTO_TCP), timeout=max(timeout, 0.01)
-    )
+    infos = await runtime.getaddrinfo(h, timeout)
     return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
 
 

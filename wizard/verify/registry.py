@@ -7,18 +7,17 @@ with all four manifest media types. Every step is recorded for the user.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import re
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from wizard.model.image import ImageRef, RegistryKind, detect_registry
 from wizard.model.secret import Secret
-from wizard.verify import http
+from wizard.verify import http, runtime
 from wizard.verify.verdict import CheckResult, Step, StepStatus, Verdict, next_stage
 
 if TYPE_CHECKING:
@@ -80,12 +79,14 @@ class TokenCache:
     and one token per registry + credential + repository."""
 
     tokens: dict[tuple[str, str, str], tuple[str, float]] = field(default_factory=dict)
-    locks: dict[object, asyncio.Lock] = field(default_factory=dict)
+    locks: dict[object, Any] = field(default_factory=dict)  # runtime.lock()s
     pings: dict[str, Ping] = field(default_factory=dict)
     fetched: int = 0
 
-    def lock(self, key: object) -> asyncio.Lock:
-        return self.locks.setdefault(key, asyncio.Lock())
+    def lock(self, key: object) -> Any:
+        if key not in self.locks:
+            self.locks[key] = runtime.lock()
+        return self.locks[key]
 
     def get(self, key: tuple[str, str, str]) -> str | None:
         entry = self.tokens.get(key)
@@ -176,16 +177,15 @@ async def check_image(
     steps = steps if steps is not None else []
     result = CheckResult(Verdict.ERROR, str(ref.original or ref), ref.registry, "", steps=steps)
     try:
-        await asyncio.wait_for(
-            _flow(ref, cred, client, options, cache or TokenCache(), result),
-            timeout=options.timeout,
+        await runtime.wait_for(
+            _flow(ref, cred, client, options, cache or TokenCache(), result), options.timeout
         )
     except _Stop as stop:
         result.verdict, result.detail = stop.verdict, stop.detail
         result.hint = stop.hint or _hint(stop.verdict, kind, ref)
         if not any(s.status is StepStatus.FAILED for s in steps):  # the stage it ended at
             steps.append(Step(next_stage(steps), StepStatus.FAILED, stop.detail))
-    except (asyncio.TimeoutError, TimeoutError):
+    except TimeoutError:
         result.verdict = Verdict.TIMEOUT
         result.detail = f"no answer within {options.timeout:g} s"
         result.hint = _hint(Verdict.TIMEOUT, kind, ref)

@@ -3,7 +3,6 @@ offline, then run the live v2 check. Front ends (CLI, flow, TUI, doctor) call th
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timezone
@@ -13,10 +12,10 @@ from pathlib import Path
 from wizard.model import truss
 from wizard.model.image import ImageRef, ImageRefError, RegistryKind, detect_registry, parse_image
 from wizard.model.secret import Secret
-from wizard.verify import analyze, http
+from wizard.verify import analyze, http, runtime
 from wizard.verify.registry import Credential, Options, TokenCache, check_image, new_client
+from wizard.verify.runtime import in_thread
 from wizard.verify.sources import PULL_SCOPES, SourceError
-from wizard.verify.threads import in_thread, run
 from wizard.verify.verdict import (
     CheckResult,
     Progress,
@@ -241,14 +240,15 @@ async def check_item(
         Verdict.ERROR, ref.original or str(ref), ref.registry, "", steps=StepLog(progress)
     )
     _sensitive(item, result)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + options.timeout
+    deadline = runtime.monotonic() + options.timeout
     try:
-        live = await asyncio.wait_for(
-            _check_item(item, client, options, cache, result, lambda: deadline - loop.time()),
-            timeout=options.timeout,
+        live = await runtime.wait_for(
+            _check_item(
+                item, client, options, cache, result, lambda: deadline - runtime.monotonic()
+            ),
+            options.timeout,
         )
-    except (asyncio.TimeoutError, TimeoutError):
+    except TimeoutError:
         result.verdict = Verdict.TIMEOUT
         result.detail = f"no answer within {options.timeout:g} s"
         result.hint = (
@@ -324,7 +324,10 @@ async def check_many(
     concurrency: int = 16,
     progress: Callable[[CheckItem, tuple[Step, ...]], None] | None = None,
 ) -> list[CheckResult]:
-    """Check many image + credential pairs concurrently, reusing tokens."""
+    """Check many image + credential pairs concurrently, reusing tokens (under asyncio:
+    `threads.run(check_many(...))`)."""
+    import asyncio
+
     cache = TokenCache()
     gate = asyncio.Semaphore(concurrency)
     async with new_client(options) as client:
@@ -340,8 +343,16 @@ async def check_many(
 
 
 def check_one(item: CheckItem, options: Options, progress: Progress | None = None) -> CheckResult:
-    observer = None if progress is None else (lambda _item, steps: progress(steps))
-    return run(check_many([item], options, progress=observer))[0]
+    """One check, in this thread, without an event loop (see `runtime`): what a `check`
+    process or a wizard's live check needs, without importing asyncio."""
+    return runtime.run_blocking(_check_alone(item, options, progress))
+
+
+async def _check_alone(item: CheckItem, options: Options, progress: Progress | None) -> CheckResult:
+    async with new_client(options) as client:
+        result = await check_item(item, client, options, TokenCache(), progress)
+    result.steps = list(result.steps)  # the result keeps no observer
+    return result
 
 
 def method_note(auth_method: str | None) -> str | None:

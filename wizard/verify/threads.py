@@ -1,13 +1,14 @@
-"""Blocking work (a key's token exchange, AWS, docker's credential helpers, DNS) run off
-the event loop in threads that never hold the process: a check that times out returns its
-verdict, and the process exits once it has printed, however long a thread still waits."""
+"""Many checks under asyncio (`run(check_many(...))`): blocking work (a key's token
+exchange, AWS, docker's credential helpers, DNS; `runtime.in_thread`) runs off the event
+loop in threads that never hold the process: a check that times out returns its verdict,
+and the process exits once it has printed, however long a thread still waits."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 import weakref
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor, thread
 from typing import Any, TypeVar
 
@@ -47,12 +48,3 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         return await coro
 
     return asyncio.run(main())
-
-
-async def in_thread(fn: Callable[..., T], *args: Any, timeout: float, **kw: Any) -> T:
-    """`fn(*args, timeout=timeout, **kw)` in a daemon thread, given up on after `timeout`."""
-    loop = asyncio.get_running_loop()
-    return await asyncio.wait_for(
-        loop.run_in_executor(None, lambda: fn(*args, timeout=timeout, **kw)),
-        timeout=max(timeout, 0.01),
-    )

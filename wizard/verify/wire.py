@@ -1,4 +1,5 @@
-"""The HTTP/1.1 client of the live checks: asyncio streams, nothing else.
+"""The HTTP/1.1 client of the live checks: asyncio streams, or blocking sockets for one
+check (`runtime.run_blocking`), nothing else.
 
 A registry check is a handful of small requests (ping, token, manifest). httpx and
 httpcore cost ~0.2 s of imports per process (with click, rich, pygments and trio when
@@ -19,13 +20,15 @@ subset those requests need and imports only the standard library:
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import ssl
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote, urlsplit
+
+from wizard.verify import runtime
 
 MAX_BODY = 4 * 1024 * 1024
 MAX_HEAD = 64 * 1024  # status line + headers
@@ -145,8 +148,8 @@ def _check_header(name: str, value: str) -> None:
 class _Conn:
     """An open connection."""
 
-    reader: asyncio.StreamReader
-    writer: asyncio.StreamWriter
+    reader: Any  # asyncio's StreamReader, or runtime's blocking stream
+    writer: Any
 
     def close(self) -> None:
         with contextlib.suppress(Exception):  # a broken transport is closed already
@@ -168,7 +171,7 @@ class Client:
         self.timeout = timeout
         self._ssl_context = ssl_context
         self._headers = {"User-Agent": "registry-wizard", **(headers or {})}
-        self._slots = asyncio.Semaphore(max_connections)
+        self._slots = runtime.semaphore(max_connections)
         self._idle: dict[tuple[str, str, int], list[_Conn]] = {}
         self.max_body = max_body
 
@@ -233,17 +236,11 @@ class Client:
 
     async def _open(self, host: str, port: int, context: ssl.SSLContext | None) -> _Conn:
         try:
-            reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(
-                    host,
-                    port,
-                    ssl=context,
-                    server_hostname=host if context else None,
-                    limit=MAX_HEAD,
-                ),
-                timeout=self.timeout,
+            reader, writer = await runtime.wait_for(
+                runtime.open_connection(host, port, ssl_context=context, limit=MAX_HEAD),
+                self.timeout,
             )
-        except (asyncio.TimeoutError, TimeoutError):
+        except TimeoutError:
             raise TimeoutException(f"connecting to {host}:{port} timed out") from None
         except ssl.SSLError as e:
             raise ConnectError(f"TLS with {host}:{port} failed: {e}") from e
@@ -267,11 +264,11 @@ class Client:
     async def _roundtrip(self, conn: _Conn, request: Request, data: bytes) -> tuple[Response, bool]:
         try:
             conn.writer.write(data)
-            await asyncio.wait_for(conn.writer.drain(), self.timeout)
+            await runtime.wait_for(conn.writer.drain(), self.timeout)
             status_line = await self._line(conn, first=True)
         except HTTPError:
             raise
-        except (asyncio.TimeoutError, TimeoutError):
+        except TimeoutError:
             raise TimeoutException("the server did not answer in time") from None
         except (ConnectionError, OSError) as e:
             raise ReadError(f"the connection broke: {e}", before_answer=True) from e
@@ -312,10 +309,10 @@ class Client:
 
     async def _line(self, conn: _Conn, *, first: bool = False) -> bytes:
         try:
-            line = await asyncio.wait_for(conn.reader.readline(), self.timeout)
-        except (asyncio.TimeoutError, TimeoutError):
+            line = await runtime.wait_for(conn.reader.readline(), self.timeout)
+        except TimeoutError:
             raise TimeoutException("the server did not answer in time") from None
-        except (asyncio.LimitOverrunError, ValueError):
+        except ValueError:  # asyncio's readline turns a limit overrun into one too
             raise RemoteProtocolError("a header line is too long") from None
         except (ConnectionError, OSError) as e:
             raise ReadError(f"the connection broke: {e}", before_answer=first) from e
@@ -345,12 +342,12 @@ class Client:
 
     async def _read(self, awaitable: object) -> bytes:
         try:
-            return await asyncio.wait_for(awaitable, self.timeout)  # type: ignore[arg-type]
+            return await runtime.wait_for(awaitable, self.timeout)  # type: ignore[arg-type]
         except HTTPError:
             raise
-        except (asyncio.TimeoutError, TimeoutError):
+        except TimeoutError:
             raise TimeoutException("the server stopped sending the answer") from None
-        except asyncio.IncompleteReadError:
+        except EOFError:  # asyncio's IncompleteReadError and runtime's IncompleteRead
             raise RemoteProtocolError("the answer ended before its length") from None
         except (ConnectionError, OSError) as e:
             raise ReadError(f"the connection broke: {e}") from e

@@ -1,0 +1,293 @@
+"""Where the live checks' coroutines run, and the few primitives they wait with.
+
+The protocol code (wire, http, registry, service) is written once, as coroutines that
+wait only through this module. Under asyncio (many checks at once: `check_many`, doctor
+--live) these are asyncio's. One check in a process (`registry-wizard check`, the
+wizards' live check) goes through `run_blocking`, which drives the same coroutines with
+blocking sockets and no event loop: they never suspend, so the process does not import
+asyncio (~33 ms, a fifth of a check) nor start a loop.
+
+The deadlines hold the same way in both: under `run_blocking` every blocking call (connect,
+TLS handshake, send, receive) is given the time left of the innermost `wait_for`, and name
+resolution and `in_thread` helpers run in daemon threads that are given up on at it.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class IncompleteRead(EOFError):
+    """The connection closed before the bytes asked for (asyncio's IncompleteReadError
+    is an EOFError too: callers catch EOFError for both)."""
+
+
+class _Blocking:
+    """The deadlines of a coroutine driven by `run_blocking`, innermost last."""
+
+    def __init__(self) -> None:
+        self.deadlines: list[float] = []
+
+    def remaining(self) -> float | None:
+        return self.deadlines[-1] - time.monotonic() if self.deadlines else None
+
+    @contextmanager
+    def within(self, timeout: float) -> Iterator[None]:
+        deadline = time.monotonic() + max(timeout, 0.0)
+        if self.deadlines:
+            deadline = min(deadline, self.deadlines[-1])
+        self.deadlines.append(deadline)
+        try:
+            yield
+        finally:
+            self.deadlines.pop()
+
+    def timeout(self) -> float:
+        """For the next blocking call: the time left, at least a little (0 would make a
+        socket non-blocking); past the deadline, TimeoutError."""
+        left = self.remaining()
+        if left is None:
+            return 3600.0  # not reached: every blocking call here is inside a wait_for
+        if left <= 0:
+            raise TimeoutError("the deadline passed")
+        return left
+
+
+_BLOCKING: ContextVar[_Blocking | None] = ContextVar("registry_wizard_blocking", default=None)
+
+
+def blocking() -> bool:
+    """Is the running coroutine driven by `run_blocking`?"""
+    return _BLOCKING.get() is not None
+
+
+def run_blocking(coro: Coroutine[Any, Any, T]) -> T:
+    """Run `coro` to the end in this thread, without an event loop. It must wait only
+    through this module (anything else that would suspend it is a bug, said loudly)."""
+    token = _BLOCKING.set(_Blocking())
+    try:
+        try:
+            coro.send(None)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        coro.close()
+        raise RuntimeError("a coroutine run without an event loop tried to suspend")
+    finally:
+        _BLOCKING.reset(token)
+
+
+async def wait_for(aw: Awaitable[T], timeout: float) -> T:
+    """`aw`, given up on after `timeout` seconds with TimeoutError (the builtin one, in
+    both modes and on every Python this supports)."""
+    b = _BLOCKING.get()
+    if b is None:
+        import asyncio
+
+        try:
+            return await asyncio.wait_for(aw, timeout=max(timeout, 0.01))
+        except asyncio.TimeoutError:  # not the builtin TimeoutError before Python 3.11
+            raise TimeoutError from None
+    with b.within(timeout):
+        result = await aw
+        if b.remaining() is not None and b.remaining() <= 0:  # type: ignore[operator]
+            raise TimeoutError("the deadline passed")
+        return result
+
+
+def monotonic() -> float:
+    return time.monotonic()
+
+
+class _NoLock:
+    """A lock for code that runs one step at a time (run_blocking)."""
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+def lock() -> Any:
+    if _BLOCKING.get() is None:
+        import asyncio
+
+        return asyncio.Lock()
+    return _NoLock()
+
+
+def semaphore(n: int) -> Any:
+    if _BLOCKING.get() is None:
+        import asyncio
+
+        return asyncio.Semaphore(n)
+    return _NoLock()
+
+
+async def in_thread(fn: Callable[..., T], *args: Any, timeout: float, **kw: Any) -> T:
+    """`fn(*args, timeout=timeout, **kw)` in a daemon thread, given up on after `timeout`
+    (the thread never holds the process: it exits once the check has printed)."""
+    b = _BLOCKING.get()
+    if b is None:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        return await wait_for(
+            loop.run_in_executor(None, lambda: fn(*args, timeout=timeout, **kw)), timeout
+        )
+    with b.within(timeout):
+        return _joined(lambda: fn(*args, timeout=timeout, **kw), b.timeout())
+
+
+def _joined(fn: Callable[[], T], timeout: float) -> T:
+    """`fn()` in a daemon thread, waited for at most `timeout` seconds."""
+    out: list[Any] = []
+
+    def work() -> None:
+        try:
+            out.append((True, fn()))
+        except BaseException as e:  # handed to the caller's thread
+            out.append((False, e))
+
+    worker = threading.Thread(target=work, name="registry-wizard-blocking", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not out:
+        raise TimeoutError("the helper did not finish in time")
+    ok, value = out[0]
+    if not ok:
+        raise value
+    return value  # type: ignore[no-any-return]
+
+
+async def getaddrinfo(host: str, timeout: float) -> list[Any]:
+    """TCP addresses of `host`, resolved off the caller's thread within `timeout`."""
+    b = _BLOCKING.get()
+    if b is None:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        return await wait_for(loop.getaddrinfo(host, None, proto=socket.IPPROTO_TCP), timeout)
+    with b.within(timeout):
+        return _joined(
+            lambda: socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP), b.timeout()
+        )
+
+
+async def open_connection(
+    host: str, port: int, *, ssl_context: ssl.SSLContext | None, limit: int
+) -> tuple[Any, Any]:
+    """A (reader, writer) pair as asyncio's streams offer them: `readline`,
+    `readexactly`, `read`; `write`, `drain`, `close`. Under `run_blocking`, a socket
+    whose every call is bounded by the time left."""
+    b = _BLOCKING.get()
+    if b is None:
+        import asyncio
+
+        return await asyncio.open_connection(
+            host,
+            port,
+            ssl=ssl_context,
+            server_hostname=host if ssl_context else None,
+            limit=limit,
+        )
+    if _is_name(host):  # resolved within the deadline, like asyncio's resolver thread
+        family, _, _, _, address = (await getaddrinfo(host, b.timeout()))[0]
+        address = (address[0], port, *address[2:])
+    else:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        address = (host.strip("[]"), port)
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.settimeout(b.timeout())
+        sock.connect(address)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if ssl_context is not None:
+            sock.settimeout(b.timeout())
+            sock = ssl_context.wrap_socket(sock, server_hostname=host)
+    except BaseException:
+        sock.close()
+        raise
+    stream = _Stream(sock, b, limit)
+    return stream, stream
+
+
+def _is_name(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host.strip("[]").split("%")[0])
+        return False
+    except ValueError:
+        return True
+
+
+class _Stream:
+    """A blocking socket as an asyncio reader and writer both."""
+
+    def __init__(self, sock: socket.socket, b: _Blocking, limit: int) -> None:
+        self._sock, self._b, self._limit = sock, b, limit
+        self._buf = bytearray()
+        self._eof = False
+
+    def _fill(self) -> bool:
+        """Receive more into the buffer; False at the end of the stream."""
+        if self._eof:
+            return False
+        self._sock.settimeout(self._b.timeout())
+        data = self._sock.recv(65536)
+        if not data:
+            self._eof = True
+            return False
+        self._buf += data
+        return True
+
+    async def readline(self) -> bytes:
+        while True:
+            end = self._buf.find(b"\n")
+            if end >= 0:
+                if end + 1 > self._limit:
+                    raise ValueError("a line over the limit")
+                line = bytes(self._buf[: end + 1])
+                del self._buf[: end + 1]
+                return line
+            if len(self._buf) > self._limit:
+                raise ValueError("a line over the limit")
+            if not self._fill():
+                line = bytes(self._buf)
+                self._buf.clear()
+                return line
+
+    async def readexactly(self, n: int) -> bytes:
+        while len(self._buf) < n:
+            if not self._fill():
+                raise IncompleteRead(f"{len(self._buf)} of {n} bytes")
+        data = bytes(self._buf[:n])
+        del self._buf[:n]
+        return data
+
+    async def read(self, n: int) -> bytes:
+        if not self._buf and not self._fill():
+            return b""
+        data = bytes(self._buf[:n])
+        del self._buf[:n]
+        return data
+
+    def write(self, data: bytes) -> None:
+        self._sock.settimeout(self._b.timeout())
+        self._sock.sendall(data)
+
+    async def drain(self) -> None:
+        return None
+
+    def close(self) -> None:
+        self._sock.close()
