@@ -64,10 +64,40 @@ def test_two_processes_report_what_one_does(
     assert len(forked.files) == 60
 
 
-def test_fix_and_live_keep_reading_in_one_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_fix_keeps_reading_in_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     tree = _tree(tmp_path / "models", 30)
     monkeypatch.setattr(diagnosis, "PARALLEL_FROM", 10)
     report = diagnosis.diagnose([tree], truss_version="0.18.36")  # keep_trees by default
     assert all(f.data is not None for f in report.files if f.parsed)
+
+
+def test_live_over_two_processes_reports_what_one_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--live reads half the tree in a second process too: it brings back each file's data
+    and where its keys are, so the live findings are placed on the same lines."""
+    tree = tmp_path / "models"
+    for i in range(30):
+        project = tree / f"p{i:03d}"
+        project.mkdir(parents=True)
+        comments = "# a comment\n" * (i % 4)  # the image on a different line per file
+        (project / "config.yaml").write_text(
+            f"model_name: m{i}\n{comments}base_image:\n  image: 127.0.0.1:9/team/app:{i % 3}\n"
+        )
+    opts = doctor.LiveOptions(timeout=5, use_baseten=False)
+
+    def live(parallel_from: int) -> doctor.DoctorReport:
+        monkeypatch.setattr(diagnosis, "PARALLEL_FROM", parallel_from)
+        report = diagnosis.diagnose(
+            [tree], truss_version="0.18.36", keep_trees=False, keep_data=True
+        )
+        doctor.run_live(report, opts)
+        return report
+
+    forked, alone = live(10), live(10**9)
+    assert _json(forked) == _json(alone)
+    placed = {
+        (f.path.parent.name, d.line) for f in forked.files for d in f.findings
+        if d.rule == "pull-unchecked"
+    }  # fmt: skip
+    assert len(placed) == 30 and ("p029", 4) in placed  # the second half's, on its line

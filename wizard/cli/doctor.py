@@ -144,8 +144,12 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         paths = _validate(args)
-        keep = bool(args.fix or args.live)  # only they read the parsed trees again
-        result = diagnose(paths, truss_version=args.truss_version, keep_trees=keep)
+        result = diagnose(
+            paths,
+            truss_version=args.truss_version,
+            keep_trees=bool(args.fix),  # only --fix reads the parsed trees again
+            keep_data=bool(args.live),  # --live reads the data and where its keys are
+        )
     except (_Usage, DoctorUsageError) as e:
         out.error(str(e))
         return EXIT_USAGE

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard.doctor.discovery import _TRUSS_KEY_LINE, TRUSS_KEYS, Target, _sort_key, discover
-from wizard.doctor.report import DoctorReport, FileReport
+from wizard.doctor.report import DoctorReport, FileReport, KeyLines
 from wizard.model import rules
 from wizard.model.findings import Finding, Severity
 
@@ -193,11 +193,17 @@ PARALLEL_FROM = 200
 
 
 def diagnose(
-    paths: Sequence[Path], *, truss_version: str | None = None, keep_trees: bool = True
+    paths: Sequence[Path],
+    *,
+    truss_version: str | None = None,
+    keep_trees: bool = True,
+    keep_data: bool = False,
 ) -> DoctorReport:
     """The static doctor over `paths`. `truss_version`: the truss `truss push` runs;
     None finds the installed one, the first time a config needs it. `keep_trees`: each
-    file's parsed data and node stay in its report (--fix and --live need them)."""
+    file's parsed data and node stay in its report (--fix edits through them).
+    `keep_data`: without the trees, each file's parsed data and where its keys are stay
+    (--live reads the data and places its findings by key)."""
     targets, problems = discover(paths)
     report = DoctorReport(files=[])
     if truss_version is not None:
@@ -229,7 +235,7 @@ def diagnose(
         half = len(runnable) // 2
 
         def other_half() -> tuple[list[FileReport], Any, list[str]]:  # in the child
-            reports = _diagnosed(runnable[half:], version, strip=True)
+            reports = _diagnosed(runnable[half:], version, strip=True, keep_data=keep_data)
             return reports, found.get("v"), list(report.notes)
 
         other = _fork(other_half)
@@ -252,7 +258,11 @@ def diagnose(
 
 
 def _diagnosed(
-    targets: Sequence[Target], version: Callable[[], str | None], *, strip: bool = False
+    targets: Sequence[Target],
+    version: Callable[[], str | None],
+    *,
+    strip: bool = False,
+    keep_data: bool = False,
 ) -> list[FileReport]:
     out = []
     for t in targets:
@@ -260,8 +270,13 @@ def _diagnosed(
         if file_report is not None:
             file_report.sort()
             if strip:  # crossing processes: the findings are placed; the trees stay here
-                file_report.node = PARSED if file_report.node is not None else None
-                file_report.data = None
+                if file_report.node is None:
+                    pass
+                elif keep_data:  # --live: the data, and where each key is
+                    file_report.node = KeyLines.of(file_report.node)
+                else:
+                    file_report.node = PARSED
+                    file_report.data = None
             out.append(file_report)
     return out
 

@@ -67,9 +67,43 @@ class DoctorReport:
         return any(d.severity is Severity.ERROR for f in self.files for d in f.findings)
 
 
+class KeyLines:
+    """Where each key of a parsed file is, by key path: what `locate` needs of a node tree,
+    small enough to cross from the process that parsed the file (doctor --live over many
+    files reads half of them in a second process)."""
+
+    def __init__(self, lines: dict[tuple[str, ...], tuple[int, int]]) -> None:
+        self.lines = lines
+
+    # Keys recorded at most: a Truss config has a few dozen; aliases of aliases could
+    # name billions of paths in a few hundred bytes (a key past it is placed on no line).
+    LIMIT = 10_000
+
+    @classmethod
+    def of(cls, node: Any) -> KeyLines:
+        """Every key path of `node`'s mappings; of duplicate keys the last one, and only
+        what is under it, as `locate` reads them."""
+        lines: dict[tuple[str, ...], tuple[int, int]] = {}
+        todo: list[tuple[Any, tuple[str, ...]]] = [(node, ())]
+        while todo and len(lines) < cls.LIMIT:
+            node, path = todo.pop()
+            if type(node).__name__ != "MappingNode":
+                continue
+            last = {k.value: (k, v) for k, v in node.value if isinstance(k.value, str)}
+            for key, (k, v) in last.items():
+                lines[(*path, key)] = (k.start_mark.line + 1, k.start_mark.column + 1)
+                todo.append((v, (*path, key)))
+        return cls(lines)
+
+
 def locate(node: Any, path: tuple[str, ...]) -> tuple[int | None, int | None]:
     """1-based (line, column) of the deepest key on `path` that exists; the last of
     duplicate keys, as truss reads it."""
+    if isinstance(node, KeyLines):
+        for end in range(len(path), 0, -1):
+            if path[:end] in node.lines:
+                return node.lines[path[:end]]
+        return None, None
     line = column = None
     for key in path:
         if node is None or type(node).__name__ != "MappingNode":
