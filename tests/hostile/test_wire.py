@@ -50,14 +50,17 @@ def mode(request: pytest.FixtureRequest) -> Iterator[str]:
     MODE = "asyncio"
 
 
-def run(answer: Answer, url_path: str = "/v2/", **client_kw: object) -> tuple[object, list[bytes]]:
-    """One request (or a raised error) through wire.Client against `answer`."""
+def run(
+    answer: Answer, url_path: str = "/v2/", host: str = "127.0.0.1", **client_kw: object
+) -> tuple[object, list[bytes]]:
+    """One request (or a raised error) through wire.Client against `answer` (which
+    listens on 127.0.0.1; `host` is the name the request uses for it)."""
     seen: list[bytes] = []
 
     async def request(base: str) -> object:
         async with wire.Client(**client_kw) as client:  # type: ignore[arg-type]
             try:
-                return await client.request("GET", base + url_path)
+                return await client.request("GET", base.replace("127.0.0.1", host) + url_path)
             except wire.HTTPError as e:
                 return e
 
@@ -292,3 +295,23 @@ def test_a_plain_http_registry_never_loads_the_trust_store() -> None:
 
     assert asyncio.run(go()) == 200
     assert built == []
+
+
+def test_a_name_is_tried_at_each_of_its_addresses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name with two addresses (localhost: ::1 and 127.0.0.1 on most machines), the
+    first refusing: the registry listening on the other is reached, in both runtimes."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def resolve(host: str, *args: object, **kw: object) -> list[tuple[object, ...]]:
+        if host != "registry.test":
+            return real(host, *args, **kw)  # type: ignore[arg-type]
+        port = args[0] if args and isinstance(args[0], int) else 0  # asyncio asks with it
+        stream, tcp, af = socket.SOCK_STREAM, socket.IPPROTO_TCP, socket.AF_INET
+        return [(af, stream, tcp, "", (ip, port)) for ip in ("127.0.0.2", "127.0.0.1")]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    response, _ = run(_once(ok), host="registry.test")
+    assert isinstance(response, wire.Response) and response.content == b"ok", response

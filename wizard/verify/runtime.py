@@ -201,16 +201,13 @@ async def open_connection(
             limit=limit,
         )
     if _is_name(host):  # resolved within the deadline, like asyncio's resolver thread
-        family, _, _, _, address = (await getaddrinfo(host, b.timeout()))[0]
-        address = (address[0], port, *address[2:])
+        found = await getaddrinfo(host, b.timeout())
+        addresses = [(family, (address[0], port, *address[2:])) for family, *_, address in found]
     else:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        address = (host.strip("[]"), port)
-    sock = socket.socket(family, socket.SOCK_STREAM)
+        addresses = [(family, (host.strip("[]"), port))]
+    sock = _connected(addresses, b)
     try:
-        sock.settimeout(b.timeout())
-        sock.connect(address)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if ssl_context is not None:
             sock.settimeout(b.timeout())
             sock = ssl_context.wrap_socket(sock, server_hostname=host)
@@ -219,6 +216,26 @@ async def open_connection(
         raise
     stream = _Stream(sock, b, limit)
     return stream, stream
+
+
+def _connected(addresses: list[tuple[int, tuple[Any, ...]]], b: _Blocking) -> socket.socket:
+    """The first of `addresses` that accepts, each tried in turn as asyncio does (a name
+    such as localhost resolves to ::1 and 127.0.0.1; the server may listen on one)."""
+    error: OSError | None = None
+    for family, address in dict.fromkeys(addresses):
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(b.timeout())
+            sock.connect(address)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return sock
+        except TimeoutError:
+            sock.close()
+            raise
+        except OSError as e:
+            sock.close()
+            error = e
+    raise error or OSError(f"no address to connect to for {addresses}")
 
 
 def _is_name(host: str) -> bool:
