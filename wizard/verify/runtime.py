@@ -31,35 +31,68 @@ class IncompleteRead(EOFError):
     is an EOFError too: callers catch EOFError for both)."""
 
 
+class _Expired(BaseException):
+    """A deadline passed during a blocking call. Like asyncio's cancellation it is no
+    Exception, so no `except Exception` on the way swallows it (nor records a step): it
+    reaches the `wait_for` whose deadline it was, which raises TimeoutError there."""
+
+
+# Deadlines this close end together (each is the time left of one overall deadline,
+# taken a moment apart).
+_SAME = 0.05
+
+
 class _Blocking:
     """The deadlines of a coroutine driven by `run_blocking`, innermost last."""
 
     def __init__(self) -> None:
-        self.deadlines: list[float] = []
+        self.deadlines: list[float] = []  # each level's own deadline
 
     def remaining(self) -> float | None:
-        return self.deadlines[-1] - time.monotonic() if self.deadlines else None
+        return min(self.deadlines) - time.monotonic() if self.deadlines else None
 
     @contextmanager
     def within(self, timeout: float) -> Iterator[None]:
-        deadline = time.monotonic() + max(timeout, 0.0)
-        if self.deadlines:
-            deadline = min(deadline, self.deadlines[-1])
-        self.deadlines.append(deadline)
+        """A level of deadline. When its deadline passes (found by a blocking call, or
+        once the awaited is done) it raises TimeoutError, as asyncio.wait_for does; when
+        an outer level's deadline has passed too (deadlines handed down from one overall
+        deadline end together), the outermost of them raises it, as asyncio's outer timer
+        cancels the inner ones."""
+        own = time.monotonic() + max(timeout, 0.0)
+        outer = min(self.deadlines, default=float("inf"))
+        self.deadlines.append(own)
         try:
             yield
+        except _Expired:
+            now = time.monotonic()
+            if now >= own - _SAME and now < outer - _SAME:
+                raise TimeoutError("the deadline passed") from None
+            raise
         finally:
             self.deadlines.pop()
+        now = time.monotonic()
+        if now >= own:  # done, but late: asyncio would have cancelled it
+            if now < outer - _SAME:
+                raise TimeoutError("the deadline passed")
+            raise _Expired
 
     def timeout(self) -> float:
-        """For the next blocking call: the time left, at least a little (0 would make a
-        socket non-blocking); past the deadline, TimeoutError."""
+        """For the next blocking call: the time left (never 0, which would make a socket
+        non-blocking); none left: _Expired."""
         left = self.remaining()
         if left is None:
             return 3600.0  # not reached: every blocking call here is inside a wait_for
         if left <= 0:
-            raise TimeoutError("the deadline passed")
+            raise _Expired
         return left
+
+    @contextmanager
+    def call(self) -> Iterator[float]:
+        """A blocking call given the time left; its timeout is the deadline's."""
+        try:
+            yield self.timeout()
+        except TimeoutError:  # socket.timeout, a TLS read timing out
+            raise _Expired from None
 
 
 _BLOCKING: ContextVar[_Blocking | None] = ContextVar("registry_wizard_blocking", default=None)
@@ -79,6 +112,8 @@ def run_blocking(coro: Coroutine[Any, Any, T]) -> T:
             coro.send(None)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
+        except _Expired:  # not reached: every blocking call is inside a wait_for
+            raise TimeoutError("the deadline passed") from None
         coro.close()
         raise RuntimeError("a coroutine run without an event loop tried to suspend")
     finally:
@@ -97,10 +132,7 @@ async def wait_for(aw: Awaitable[T], timeout: float) -> T:
         except asyncio.TimeoutError:  # not the builtin TimeoutError before Python 3.11
             raise TimeoutError from None
     with b.within(timeout):
-        result = await aw
-        if b.remaining() is not None and b.remaining() <= 0:  # type: ignore[operator]
-            raise TimeoutError("the deadline passed")
-        return result
+        return await aw
 
 
 def monotonic() -> float:
@@ -162,7 +194,7 @@ def _joined(fn: Callable[[], T], timeout: float) -> T:
     worker.start()
     worker.join(timeout)
     if not out:
-        raise TimeoutError("the helper did not finish in time")
+        raise _Expired  # the wait_for whose deadline it was says TimeoutError
     ok, value = out[0]
     if not ok:
         raise value
@@ -209,8 +241,9 @@ async def open_connection(
     sock = _connected(addresses, b)
     try:
         if ssl_context is not None:
-            sock.settimeout(b.timeout())
-            sock = ssl_context.wrap_socket(sock, server_hostname=host)
+            with b.call() as left:
+                sock.settimeout(left)
+                sock = ssl_context.wrap_socket(sock, server_hostname=host)
     except BaseException:
         sock.close()
         raise
@@ -225,16 +258,17 @@ def _connected(addresses: list[tuple[int, tuple[Any, ...]]], b: _Blocking) -> so
     for family, address in dict.fromkeys(addresses):
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
-            sock.settimeout(b.timeout())
-            sock.connect(address)
+            with b.call() as left:
+                sock.settimeout(left)
+                sock.connect(address)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             return sock
-        except TimeoutError:
-            sock.close()
-            raise
-        except OSError as e:
+        except OSError as e:  # refused, unreachable: the next address
             sock.close()
             error = e
+        except BaseException:  # the deadline (_Expired), Ctrl-C
+            sock.close()
+            raise
     raise error or OSError(f"no address to connect to for {addresses}")
 
 
@@ -260,8 +294,9 @@ class _Stream:
         """Receive more into the buffer; False at the end of the stream."""
         if self._eof:
             return False
-        self._sock.settimeout(self._b.timeout())
-        data = self._sock.recv(65536)
+        with self._b.call() as left:
+            self._sock.settimeout(left)
+            data = self._sock.recv(65536)
         if not data:
             self._eof = True
             return False
@@ -300,8 +335,9 @@ class _Stream:
         return data
 
     def write(self, data: bytes) -> None:
-        self._sock.settimeout(self._b.timeout())
-        self._sock.sendall(data)
+        with self._b.call() as left:
+            self._sock.settimeout(left)
+            self._sock.sendall(data)
 
     async def drain(self) -> None:
         return None
