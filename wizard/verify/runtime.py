@@ -91,8 +91,10 @@ class _Blocking:
         """A blocking call given the time left; its timeout is the deadline's."""
         try:
             yield self.timeout()
-        except TimeoutError:  # socket.timeout, a TLS read timing out
-            raise _Expired from None
+        except TimeoutError as e:
+            if e.errno is not None:  # the kernel's ETIMEDOUT: a failed connect, not ours
+                raise
+            raise _Expired from None  # socket.timeout, a TLS read timing out: the deadline
 
 
 _BLOCKING: ContextVar[_Blocking | None] = ContextVar("registry_wizard_blocking", default=None)
@@ -307,7 +309,7 @@ class _Stream:
         while True:
             end = self._buf.find(b"\n")
             if end >= 0:
-                if end + 1 > self._limit:
+                if end > self._limit:  # as asyncio: the newline may sit at the limit
                     raise ValueError("a line over the limit")
                 line = bytes(self._buf[: end + 1])
                 del self._buf[: end + 1]
@@ -320,6 +322,8 @@ class _Stream:
                 return line
 
     async def readexactly(self, n: int) -> bytes:
+        if n < 0:
+            raise ValueError("readexactly size can not be less than zero")  # as asyncio
         while len(self._buf) < n:
             if not self._fill():
                 raise IncompleteRead(f"{len(self._buf)} of {n} bytes")

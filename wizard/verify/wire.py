@@ -31,6 +31,7 @@ from urllib.parse import quote, urlsplit
 from wizard.verify import runtime
 
 MAX_BODY = 4 * 1024 * 1024
+_HEX = frozenset(b"0123456789abcdefABCDEF")
 MAX_HEAD = 64 * 1024  # status line + headers
 MAX_HEADERS = 100
 _NO_BODY = {204, 304}
@@ -372,10 +373,11 @@ class Client:
         total = 0
         while True:
             line = (await self._line(conn)).split(b";")[0].strip()
-            try:
-                size = int(line, 16)
-            except ValueError:
-                raise RemoteProtocolError("a malformed chunk size") from None
+            # hex digits only: int() also takes "-10", "+a", "0x1_0" (a negative size
+            # would lift the cap below)
+            if not (0 < len(line) <= 16 and all(c in _HEX for c in line)):
+                raise RemoteProtocolError("a malformed chunk size")
+            size = int(line, 16)
             if size == 0:
                 while (await self._line(conn)).strip():  # trailers
                     pass
