@@ -132,15 +132,26 @@ async def _addresses(
     return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
 
 
-async def is_private_host(host: str, timeout: float = 10.0) -> bool:
-    """Does `host` name (or resolve to) an internal address? Unresolvable: False (the
-    request itself then fails as unreachable)."""
+async def is_private_host(host: str, timeout: float = 10.0) -> bool | None:
+    """Does `host` name (or resolve to) an internal address? None: it does not resolve
+    here, so that cannot be told (and a lookup a moment later, the connection's, might
+    answer an internal address): a guard refuses it too."""
     if is_loopback_host(host):
         return True
     try:
         return any(is_internal(a) for a in await _addresses(host, timeout))
+    except TimeoutError:
+        raise  # the check's deadline, or the lookup's: said as a timeout
     except OSError:
-        return False
+        return None
+
+
+def _unresolved(what: str, url: str, host: str, hp: str) -> str:
+    return (
+        f"{what} {url}: {host} does not resolve here, so it cannot be told that it is not "
+        f"an internal address; nothing was sent to it (pass --allow-realm {hp} if you trust "
+        "it)"
+    )
 
 
 def host_port(url: str) -> str:
@@ -217,11 +228,15 @@ async def hop_refusal(
             f"{what} {url} is plain http; credentials are only sent over https, or to a "
             f"host you trust with --allow-realm {hp}"
         )
-    if not trusted and await is_private_host(parts.hostname, timeout):
-        return (
-            f"{what} {url} points at a private or internal address; "
-            "pass --allow-realm " + hp + " if you trust it"
-        )
+    if not trusted:
+        private = await is_private_host(parts.hostname, timeout)
+        if private is None:
+            return _unresolved(what, url, parts.hostname, hp)
+        if private:
+            return (
+                f"{what} {url} points at a private or internal address; "
+                "pass --allow-realm " + hp + " if you trust it"
+            )
     return None
 
 
@@ -243,7 +258,10 @@ async def token_uri_refusal(uri: str, allowed: frozenset[str], timeout: float = 
             "(https://oauth2.googleapis.com/token); the key's signed assertion is only sent "
             f"there, or to a host you trust with --allow-realm {hp or 'HOST:PORT'}"
         )
-    if await is_private_host(parts.hostname or "", timeout):
+    private = await is_private_host(parts.hostname or "", timeout)
+    if private is None:
+        return _unresolved("the key's token_uri", uri, parts.hostname or "", hp)
+    if private:
         return f"the key's token_uri {uri} resolves to an internal address"
     return None
 

@@ -310,6 +310,18 @@ async def _check_item(
         result.verdict, result.detail, result.hint = e.verdict, e.detail, e.hint
         result.steps.append(Step("credential", StepStatus.FAILED, e.detail))
         return result
+    except TimeoutError:
+        raise  # the check's deadline: check_item says so
+    except Exception as e:  # a credential service answering what its API never returns
+        # Only the exception's kind: its text may quote the answer (or what was sent).
+        result.verdict = Verdict.ERROR
+        result.detail = f"the credential service's answer could not be used ({type(e).__name__})"
+        result.hint = (
+            "check where the credential is fetched from (token_uri in the key file, "
+            "AWS_ENDPOINT_URL, the docker credential helper) and retry"
+        )
+        result.steps.append(Step("credential", StepStatus.FAILED, result.detail))
+        return result
     left = replace(options, timeout=max(remaining(), 0.01))
     live = await check_image(ref, cred, client, left, cache, steps=result.steps)  # type: ignore[arg-type]
     live.warnings = result.warnings + live.warnings
