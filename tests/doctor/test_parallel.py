@@ -86,16 +86,23 @@ def test_live_over_two_processes_reports_what_one_does(
         )
     opts = doctor.LiveOptions(timeout=5, use_baseten=False)
 
+    loaded: list[int] = []
+
     def live(parallel_from: int) -> doctor.DoctorReport:
         monkeypatch.setattr(diagnosis, "PARALLEL_FROM", parallel_from)
         report = diagnosis.diagnose(
-            [tree], truss_version="0.18.36", keep_trees=False, keep_data=True
+            [tree],
+            truss_version="0.18.36",
+            keep_trees=False,
+            keep_data=True,
+            meanwhile=lambda: loaded.append(parallel_from),  # the live checks load then
         )
         doctor.run_live(report, opts)
         return report
 
     forked, alone = live(10), live(10**9)
     assert _json(forked) == _json(alone)
+    assert loaded == [10]  # while the second process read its half
     placed = {
         (f.path.parent.name, d.line) for f in forked.files for d in f.findings
         if d.rule == "pull-unchecked"

@@ -149,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
             truss_version=args.truss_version,
             keep_trees=bool(args.fix),  # only --fix reads the parsed trees again
             keep_data=bool(args.live),  # --live reads the data and where its keys are
+            meanwhile=_load_live if args.live else None,
         )
     except (_Usage, DoctorUsageError) as e:
         out.error(str(e))
@@ -165,6 +166,12 @@ def run(args: argparse.Namespace) -> int:
     if args.fix:
         return _fix(result, paths, args)
     return EXIT_ERROR if result.has_errors else EXIT_OK
+
+
+def _load_live() -> None:
+    from wizard.doctor.live import load
+
+    load()
 
 
 def _live_options(args: argparse.Namespace) -> Any:

@@ -73,6 +73,13 @@ def _setups(report: DoctorReport) -> Iterator[_Setup]:
         )
 
 
+def load() -> None:
+    """Import what the live checks run on (asyncio and the check engine, ~60 ms), for a
+    caller with time to spare before `run_live`."""
+    import wizard.verify.service
+    import wizard.verify.threads  # noqa: F401
+
+
 def run_live(report: DoctorReport, opts: LiveOptions) -> None:
     """Add live findings to `report`: each distinct image + credential source is checked
     once, concurrently; keyless methods get the cloud-side check; declared secrets are
