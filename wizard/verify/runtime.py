@@ -100,11 +100,6 @@ class _Blocking:
 _BLOCKING: ContextVar[_Blocking | None] = ContextVar("registry_wizard_blocking", default=None)
 
 
-def blocking() -> bool:
-    """Is the running coroutine driven by `run_blocking`?"""
-    return _BLOCKING.get() is not None
-
-
 def run_blocking(coro: Coroutine[Any, Any, T]) -> T:
     """Run `coro` to the end in this thread, without an event loop. It must wait only
     through this module (anything else that would suspend it is a bug, said loudly)."""
@@ -135,10 +130,6 @@ async def wait_for(aw: Awaitable[T], timeout: float) -> T:
             raise TimeoutError from None
     with b.within(timeout):
         return await aw
-
-
-def monotonic() -> float:
-    return time.monotonic()
 
 
 class _NoLock:

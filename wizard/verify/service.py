@@ -3,6 +3,7 @@ offline, then run the live v2 check. Front ends (CLI, flow, TUI, doctor) call th
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timezone
@@ -240,12 +241,10 @@ async def check_item(
         Verdict.ERROR, ref.original or str(ref), ref.registry, "", steps=StepLog(progress)
     )
     _sensitive(item, result)
-    deadline = runtime.monotonic() + options.timeout
+    deadline = time.monotonic() + options.timeout
     try:
         live = await runtime.wait_for(
-            _check_item(
-                item, client, options, cache, result, lambda: deadline - runtime.monotonic()
-            ),
+            _check_item(item, client, options, cache, result, lambda: deadline - time.monotonic()),
             options.timeout,
         )
     except TimeoutError:
