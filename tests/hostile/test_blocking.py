@@ -46,6 +46,12 @@ Script = Callable[[socket.socket, threading.Event], None]
 # --------------------------------------------------------------------------- servers
 
 
+@pytest.fixture(autouse=True)
+def _fresh_pins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Names a guard checked are pinned to their addresses for a minute: not across tests."""
+    monkeypatch.setattr(runtime, "_PINS", {})
+
+
 class Raw:
     """A TCP server on 127.0.0.x running `script(conn, stopping)` per connection, in a
     daemon thread each; with `cert`, each connection is TLS (the handshake first)."""
@@ -550,8 +556,8 @@ def test_a_realm_name_unresolvable_for_the_guard_never_gets_the_login_when_it_re
     """The guard resolves the realm's name to refuse an internal address; a name that
     does not resolve for it is refused too (the connection's own lookup a moment later
     might answer 127.0.0.1): the login never reaches it without --allow-realm. Found
-    in both runtimes. Left: plain DNS rebinding (first a public address, then an
-    internal one) needs the connection pinned to the address the guard checked."""
+    in both runtimes. (Plain DNS rebinding, first a public address then an internal one:
+    the test after this one.)"""
     cert, key = generate_self_signed_cert("realm.test", hosts=("realm.test",)).write(tmp_path)
     got: list[bytes] = []
 
@@ -572,6 +578,45 @@ def test_a_realm_name_unresolvable_for_the_guard_never_gets_the_login_when_it_re
     result, _ = check(f"{srv.hostport}/team/app:1", timeout=3, ca_bundle=str(cert))
     assert not any(b"authorization:" in h.lower() for h in got), (result.detail, got)
     assert "internal" in result.detail or "resolve" in result.detail, result.detail
+
+
+@pytest.mark.parametrize("runtime_", ["blocking", "asyncio"])
+def test_a_realm_that_rebinds_to_an_internal_address_never_gets_the_login(
+    raw: Callable[..., Raw], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, runtime_: str
+) -> None:
+    """DNS rebinding: the realm's name answers a public address to the guard, then an
+    internal one (127.0.0.1 here, 169.254.169.254 in the wild) to the connection's own
+    lookup. The connection goes to the address the guard checked (runtime.pin), so the
+    internal server never sees the login. 127.0.0.2 stands for the public address (the
+    guard is told it is public; nothing listens there, so nothing leaves the machine)."""
+    from wizard.verify import http
+    from wizard.verify.service import check_many
+    from wizard.verify.threads import run
+
+    real_internal = http.is_internal
+    monkeypatch.setattr(http, "is_internal", lambda a: str(a) != "127.0.0.2" and real_internal(a))
+    cert, key = generate_self_signed_cert("realm.test", hosts=("realm.test",)).write(tmp_path)
+    got: list[bytes] = []
+
+    def token(conn: socket.socket, stopping: threading.Event) -> None:
+        got.append(read_head(conn))
+        conn.sendall(answer(200, {"Content-Type": "application/json"}, b'{"token": "t"}'))
+
+    realm = raw(token, cert=(str(cert), str(key)))
+    asked = fake_resolver(
+        monkeypatch, {"realm.test": lambda n: ["127.0.0.2"] if n == 1 else ["127.0.0.1"]}
+    )
+    challenge = f'Bearer realm="https://realm.test:{realm.port}/token",service="s"'
+    srv = raw(plain_http(lambda c, h, s: c.sendall(answer(401, {"WWW-Authenticate": challenge}))))
+    image = f"{srv.hostport}/team/app:1"
+    if runtime_ == "blocking":
+        result, _ = check(image, timeout=3, ca_bundle=str(cert))
+    else:
+        item = CheckItem(parse_image(image), CredentialSource(username="u", password=Secret(TOKEN)))
+        result = run(check_many([item], Options(timeout=3, ca_bundle=str(cert))))[0]
+    assert asked[:1] == ["realm.test"]  # the guard looked it up, and found it public
+    assert got == [] and realm.connections == 0, (result.detail, got)
+    assert result.verdict.value != "ok"
 
 
 # --------------------------------------------------------------------------- 3. bytes

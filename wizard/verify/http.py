@@ -139,11 +139,17 @@ async def is_private_host(host: str, timeout: float = 10.0) -> bool | None:
     if is_loopback_host(host):
         return True
     try:
-        return any(is_internal(a) for a in await _addresses(host, timeout))
+        addresses = await _addresses(host, timeout)
     except TimeoutError:
         raise  # the check's deadline, or the lookup's: said as a timeout
     except OSError:
         return None
+    if any(is_internal(a) for a in addresses):
+        return True
+    from wizard.verify import runtime
+
+    runtime.pin(host, [str(a) for a in addresses])  # the connection goes where we looked
+    return False
 
 
 def _unresolved(what: str, url: str, host: str, hp: str) -> str:

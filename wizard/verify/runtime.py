@@ -208,29 +208,56 @@ async def getaddrinfo(host: str, timeout: float) -> list[Any]:
         )
 
 
+# Names a guard resolved and found public, and the addresses it found (for a minute):
+# the connection goes to those, not to what a second lookup answers (DNS rebinding: a
+# public address for the guard, then 127.0.0.1 or 169.254.169.254 for the connection).
+_PINS: dict[str, tuple[float, tuple[str, ...]]] = {}
+PIN_SECONDS = 60.0
+
+
+def pin(host: str, addresses: list[str]) -> None:
+    """Connections to `host` go to `addresses` (checked by a guard) for a while."""
+    _PINS[host.lower()] = (time.monotonic() + PIN_SECONDS, tuple(addresses))
+
+
+def pinned(host: str) -> tuple[str, ...] | None:
+    entry = _PINS.get(host.lower())
+    if entry is None or entry[0] < time.monotonic():
+        return None
+    return entry[1]
+
+
 async def open_connection(
     host: str, port: int, *, ssl_context: ssl.SSLContext | None, limit: int
 ) -> tuple[Any, Any]:
     """A (reader, writer) pair as asyncio's streams offer them: `readline`,
     `readexactly`, `read`; `write`, `drain`, `close`. Under `run_blocking`, a socket
-    whose every call is bounded by the time left."""
+    whose every call is bounded by the time left. A name a guard pinned is connected to
+    at the addresses the guard checked (TLS still verifies the name)."""
     b = _BLOCKING.get()
+    ips = pinned(host) if _is_name(host) else None
     if b is None:
         import asyncio
 
-        return await asyncio.open_connection(
-            host,
-            port,
-            ssl=ssl_context,
-            server_hostname=host if ssl_context else None,
-            limit=limit,
-        )
-    if _is_name(host):  # resolved within the deadline, like asyncio's resolver thread
+        tls = {"ssl": ssl_context, "server_hostname": host if ssl_context else None}
+        if not ips:
+            return await asyncio.open_connection(host, port, limit=limit, **tls)  # type: ignore[arg-type]
+        error: OSError | None = None
+        for ip in ips:  # in turn, as asyncio tries a name's addresses
+            try:
+                return await asyncio.open_connection(ip, port, limit=limit, **tls)  # type: ignore[arg-type]
+            except ssl.SSLError:
+                raise
+            except OSError as e:
+                error = e
+        raise error or OSError(f"no address to connect to for {host}")
+    if ips:
+        addresses = [(_family(ip), (ip, port)) for ip in ips]
+    elif _is_name(host):  # resolved within the deadline, like asyncio's resolver thread
         found = await getaddrinfo(host, b.timeout())
         addresses = [(family, (address[0], port, *address[2:])) for family, *_, address in found]
     else:
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        addresses = [(family, (host.strip("[]"), port))]
+        addresses = [(_family(host), (host.strip("[]"), port))]
     sock = _connected(addresses, b)
     try:
         if ssl_context is not None:
@@ -263,6 +290,10 @@ def _connected(addresses: list[tuple[int, tuple[Any, ...]]], b: _Blocking) -> so
             sock.close()
             raise
     raise error or OSError(f"no address to connect to for {addresses}")
+
+
+def _family(ip: str) -> int:
+    return socket.AF_INET6 if ":" in ip else socket.AF_INET
 
 
 def _is_name(host: str) -> bool:
