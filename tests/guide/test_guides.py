@@ -418,10 +418,30 @@ def test_guide_json() -> None:
     json.dumps(data)
 
 
-def test_render_terminal_prints_markdown(capsys: pytest.CaptureFixture[str]) -> None:
-    g.render_terminal(known("ngc", "token"))
+def test_a_guide_on_a_terminal_keeps_every_command_whole(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`guide` on a terminal: prose wrapped to its width, each code line as written (a
+    command broken across lines does not work when copied)."""
+    import sys
+
+    from wizard.cli.output import print_guide
+
+    guide = known("gar", "oidc")
+    monkeypatch.setenv("COLUMNS", "60")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    print_guide(guide)
     out = capsys.readouterr().out
-    assert "NVIDIA NGC" in out and "$oauthtoken" in out
+    code = [
+        line.strip()
+        for block in guide.markdown.split("```")[1::2]
+        for line in block.splitlines()[1:]
+        if line.strip() and not line.lstrip().startswith("#")  # comments wrap as comments
+    ]
+    shown = {line.strip() for line in out.splitlines()}
+    assert code and all(line in shown for line in code), [c for c in code if c not in shown]
+    assert max(len(c) for c in code) > 60  # the test has long commands to keep whole
 
 
 def test_guide_modules_import_no_ui_or_rich() -> None:

@@ -97,15 +97,18 @@ def print_check(result: CheckResult, *, fmt: str = "text", stream: TextIO | None
 
 
 def print_guide(guide: Any, *, fmt: str = "text") -> None:
-    """Rendered with rich on a terminal, raw markdown when piped, or JSON."""
-    from wizard.guide.guides import guide_json, render_terminal
+    """As terminal text on a terminal (the plain wizard's rendering: prose wrapped between
+    words, every command whole on its line, to copy), raw markdown when piped, or JSON."""
+    from wizard.guide.guides import guide_json
 
     if fmt == "json":
         import json
 
         print(json.dumps(guide_json(guide), indent=2))
-    elif fmt == "text" and color_enabled(sys.stdout):
-        render_terminal(guide)
+    elif fmt == "text" and sys.stdout.isatty():
+        from wizard.ui.console import render_markdown
+
+        print(render_markdown(guide.markdown, color=color_enabled(sys.stdout)))
     else:
         print(guide.markdown)
 

@@ -45,7 +45,6 @@ __all__ = [
     "guide_findings",
     "guide_json",
     "guides_dir",
-    "render_terminal",
     "template_path",
     "values_from",
 ]
@@ -869,14 +868,6 @@ def build_guide(
 
 def guide_json(guide: Guide) -> dict[str, Any]:
     return {"title": guide.title, "markdown": guide.markdown, "documents": dict(guide.documents)}
-
-
-def render_terminal(guide: Guide) -> None:
-    """Print the guide as rich markdown on stdout."""
-    from rich.console import Console
-    from rich.markdown import Markdown
-
-    Console().print(Markdown(guide.markdown))
 
 
 def all_guides() -> list[tuple[str, str]]:
