@@ -321,3 +321,21 @@ def test_a_flag_the_method_does_not_take_is_an_error_not_a_question(config: Path
     assert "--role-arn does not apply to --method token" in r.stderr, r.stderr
     assert "not interactive" not in r.stderr
     assert config.read_text() == SAMPLE
+
+
+def test_plain_without_a_terminal_writes_with_yes_and_says_what_to_pass_without(
+    tmp_path: Path,
+) -> None:
+    """`setup --plain` from a script (no terminal) with every answer in flags: --yes writes
+    as `setup --yes` does; without it the message names --yes and --dry-run (it said
+    "pass --yes with these flags: (nothing is missing)" and refused --yes as well)."""
+    config = tmp_path / "config.yaml"
+    config.write_text("model_name: m\nbase_image:\n  image: ghcr.io/acme/app:1.2\n")
+    before = config.read_bytes()
+    r = run("setup", "--plain", "--config", str(config))
+    assert r.returncode == 2, r.stderr
+    assert "pass --dry-run to preview the change or --yes to write it" in r.stderr, r.stderr
+    assert "nothing is missing" not in r.stderr and config.read_bytes() == before
+    r = run("setup", "--plain", "--yes", "--config", str(config))
+    assert r.returncode == 0, r.stderr
+    assert "DOCKER_REGISTRY_ghcr.io: null" in config.read_text()

@@ -104,7 +104,8 @@ def _run_setup(args: argparse.Namespace) -> int:
         for problem in refused:
             report.error(problem.message)
         return EXIT_ERROR
-    if args.plain:
+    if args.plain and (sys.stdin.isatty() or not (args.yes or args.dry_run)):
+        # (without a terminal, --plain --yes/--dry-run is the flags' setup below)
         return _run_flow(args, config, interactive)
     flow = Flow(config, presets=_flow_presets(args), aws_profile=args.aws_profile)
     provision = None

@@ -194,6 +194,9 @@ def print_outcome(outcome: Outcome, flow: Flow | None = None) -> None:
         info(f"Run next: {outcome.push_command}")
 
 
+NOT_INTERACTIVE = "not interactive: pass --dry-run to preview the change or --yes to write it"
+
+
 def ask_yes(question: str) -> bool:
     """A typed yes: `y` or `yes` then Enter; anything else (or no input) is no."""
     try:
@@ -233,7 +236,7 @@ def act(
         return EXIT_OK
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     if not dry_run and not yes and not interactive:
-        error("not interactive: pass --dry-run to preview the change or --yes to write it")
+        error(NOT_INTERACTIVE)
         return EXIT_USAGE
     if not dry_run and edit.changed:
         from wizard.config.writer import check_writable

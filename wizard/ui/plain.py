@@ -510,5 +510,6 @@ def not_interactive_message(flow: Flow) -> str:
         method = next(q for q in missing if q.id == "method")
         flags[flags.index("--method")] = "--method " + "|".join(c.value for c in method.choices)
         flags.append("and the method's own flags (registry-wizard setup --help)")
-    needed = " ".join(flags) if flags else "(nothing is missing)"
-    return f"not interactive: pass --yes with these flags: {needed}"
+    if not flags:  # every answer is there: only the yes to write it is not
+        return console.NOT_INTERACTIVE
+    return f"not interactive: pass --yes with these flags: {' '.join(flags)}"
