@@ -444,3 +444,44 @@ def test_the_image_region_is_the_default_over_a_stale_one_in_the_file(tmp_path: 
     assert q is not None and q.id == "region" and flow.preset_error(q)
     assert q.current == "us-west-2" and q.default == "us-east-1"
     assert flow.answer("region", "") is None and flow.value("region") == "us-east-1"
+
+
+@pytest.mark.parametrize("prompter_kind", ["questionary", "lines"])
+def test_less_than_at_the_write_question_goes_back_not_out(
+    tmp_path: Path, prompter_kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`<` goes back at every prompt, the yes/no too: at "Write these changes?" it went
+    on as the default (no) and ended the run, every answer lost."""
+    import io
+
+    config = tmp_path / "config.yaml"
+    config.write_text("model_name: m\n")
+    keys = [
+        "ghcr.io/acme/llm:1.2\r",  # image
+        "\r",  # registry: the detected one
+        "\r",  # username: empty
+        "\r",  # token: empty (no live check)
+        "<",  # write? back...
+        "\r",  # ...to the token, empty again
+        "y\r",  # write? yes
+    ]
+    if prompter_kind == "lines":
+        import getpass
+
+        lines = ["ghcr.io/acme/llm:1.2", "", "", "", "<", "", "y"]
+        stdin = io.StringIO("\n".join(lines) + "\n")
+        # getpass reads the terminal itself (its echo off): here, the same lines
+        monkeypatch.setattr(getpass, "getpass", lambda *a, **k: stdin.readline().rstrip("\n"))
+        prompter: object = plain.LinePrompter(stdin, io.StringIO())
+        code = plain.run(Flow(config), prompter)  # type: ignore[arg-type]
+    else:
+        from prompt_toolkit.input import create_pipe_input
+        from prompt_toolkit.output import DummyOutput
+
+        with create_pipe_input() as pipe:
+            for k in keys:
+                pipe.send_text(k)
+            prompter = plain.QuestionaryPrompter(input=pipe, output=DummyOutput())
+            code = plain.run(Flow(config), prompter)  # type: ignore[arg-type]
+    assert code == 0
+    assert "DOCKER_REGISTRY_ghcr.io: null" in config.read_text()

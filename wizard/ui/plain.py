@@ -153,10 +153,14 @@ class QuestionaryPrompter:
             self._message(console.plain_inline(q.prompt)),
             default=default,
             auto_enter=False,
-            instruction=f"{_hint(default)} ",
+            instruction=f"{_hint(default)} (< to go back) ",
             **self.kw,
         )
-        return bool(self._ask(prompt))
+        _back_on_less_than(prompt)
+        answer = self._ask(prompt)
+        if answer == _BACK:
+            raise Back
+        return bool(answer)
 
     def show(self, title: str, body: str) -> None:
         if self.kw.get("output") is None:
@@ -199,6 +203,24 @@ class _Title(list):  # type: ignore[type-arg]
         if get_app().is_done:
             return iter([("", self.label)])
         return super().__iter__()
+
+
+_BACK = "\0back"
+
+
+def _back_on_less_than(prompt: Any) -> None:
+    """`<` on a yes/no goes back, as on every other prompt (questionary's confirm takes
+    only y, n and Enter, so `<` then Enter answered the default: no, and the run ended)."""
+    from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+
+    kb = KeyBindings()
+
+    @kb.add("<")
+    def _(event: Any) -> None:
+        event.app.exit(result=_BACK)
+
+    app = prompt.application
+    app.key_bindings = merge_key_bindings([kb, app.key_bindings])
 
 
 def _enter_keeps(default: str | None) -> Any:
@@ -300,7 +322,10 @@ class LinePrompter:
     def confirm(self, q: Question) -> bool:
         default = write_default(q)
         while True:
-            raw = self._read(f"? {console.plain_inline(q.prompt)} {_hint(default)}").strip().lower()
+            hint = f"{_hint(default)} (< to go back)"
+            raw = self._read(f"? {console.plain_inline(q.prompt)} {hint}").strip().lower()
+            if raw == "<":
+                raise Back
             if not raw:
                 self._echo("yes" if default else "no")
                 return default
@@ -308,7 +333,7 @@ class LinePrompter:
                 return True
             if raw in ("n", "no"):
                 return False
-            self._say("  ✗ Type y or n, then Enter.")
+            self._say("  ✗ Type y or n (or < to go back), then Enter.")
 
     def show(self, title: str, body: str) -> None:
         print(f"\n{title}\n{'-' * len(title)}\n{body}\n", file=self.out)
