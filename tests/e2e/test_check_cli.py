@@ -381,3 +381,19 @@ def test_a_typed_credential_is_fixed_with_the_wizards_own_encode_command() -> No
     assert r.returncode == 4, r.stdout + r.stderr  # settled offline: no request made
     assert f"registry-wizard secret encode --image {GHCR_IMAGE} --username octocat" in r.stdout
     assert "base64 -w0" not in r.stdout
+
+
+@pytest.mark.parametrize("auth", ["htpasswd", "token"])
+def test_no_credential_says_how_to_give_one(registry_factory, auth: str) -> None:  # type: ignore[no-untyped-def]
+    """A check of a private image with no credential at all: the fix says how to pass the
+    one Baseten will use (it said "check the username and token", where none was typed)."""
+    from urllib.parse import urlsplit
+
+    grants = {"grants": {"alice": {"*": ["pull"]}}} if auth == "token" else {}
+    reg = registry_factory(auth, users={"alice": "alice-password"}, **grants)
+    push_image(reg, "team/app", "1.0", "oci")
+    realm = ["--allow-realm", urlsplit(reg.token_server.url).netloc] if reg.token_server else []
+    r = run_check("--image", reg.ref("team/app", "1.0"), *realm)
+    assert r.returncode != 0
+    assert "no credential was given" in r.stdout, r.stdout
+    assert "fix: give the check the credential Baseten will use: --username USER" in r.stdout

@@ -98,6 +98,13 @@ class TokenCache:
         self.tokens[key] = (token, time.monotonic() + max(expires_in - 10, 1))
 
 
+_NO_LOGIN = "the registry requires a login and no credential was given"
+_NO_LOGIN_HINT = (
+    "give the check the credential Baseten will use: --username USER --password-stdin "
+    "(the token on stdin), --secret-stdin (the DOCKER_REGISTRY_ value) or --docker-config"
+)
+
+
 class _Stop(Exception):
     """Ends a check early with a verdict."""
 
@@ -241,10 +248,7 @@ async def _flow(
     if ping.status_code == 401 and challenge is not None:
         if challenge.scheme == "basic":
             if cred is None:
-                raise _Stop(
-                    Verdict.BAD_CREDENTIALS,
-                    "the registry requires a login and no credential was given",
-                )
+                raise _Stop(Verdict.BAD_CREDENTIALS, _NO_LOGIN, _NO_LOGIN_HINT)
             auth_header = cred.basic()
             steps.append(Step("token", StepStatus.SKIPPED, "Basic auth: no token needed"))
         elif challenge.scheme == "bearer":
@@ -352,10 +356,7 @@ async def _token(
             detail = f"the token service refused the credential ({response.status_code}"
             detail += f": {message})" if message else ")"
             if cred is None:
-                raise _Stop(
-                    Verdict.BAD_CREDENTIALS,
-                    "the registry requires a login and no credential was given",
-                )
+                raise _Stop(Verdict.BAD_CREDENTIALS, _NO_LOGIN, _NO_LOGIN_HINT)
             raise _Stop(Verdict.BAD_CREDENTIALS, detail)
         if response.status_code == 429:
             raise _Stop(Verdict.RATE_LIMITED, _rate_detail(response))
