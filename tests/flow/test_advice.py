@@ -124,3 +124,26 @@ def test_keyless_values_are_prefilled_with_what_the_guide_creates(tmp_path: Path
     ]:
         unknown.answer(qid, value)
     assert {q.id: q for q in unknown.questions()}["workload-provider"].default is None
+
+
+def test_the_keyless_check_step_names_the_file_written(tmp_path: Path) -> None:
+    """After --demo or --config elsewhere, a bare `registry-wizard check` would check the
+    config.yaml of wherever the user is, not the file just written."""
+    import shlex
+
+    from wizard.config.plan import SetupRequest, plan_setup
+    from wizard.flow.steps import next_steps
+
+    config = tmp_path / "my models" / "config.yaml"
+    config.parent.mkdir()
+    config.write_text("model_name: m\n")
+    plan = plan_setup(
+        SetupRequest(
+            config,
+            image="123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:1.0",
+            method="oidc",
+            values={"role-arn": "arn:aws:iam::123456789012:role/baseten-ecr"},
+        )
+    )
+    steps = next_steps(plan)
+    assert f"`registry-wizard check --config {shlex.quote(str(config))}`" in steps[-1], steps

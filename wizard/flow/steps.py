@@ -60,5 +60,7 @@ def next_steps(
                 f"Set up the cloud side: `{guide}` prints the exact policies and commands"
                 + (", or run setup again with --provision" if method.provisionable else "")
             )
-        steps.append("Verify it as Baseten will meet it: registry-wizard check")
+        config = shlex.quote(str(plan.doc.path))  # the file written, wherever the user is
+        check = f"registry-wizard check --config {config}"
+        steps.append(f"Verify it as Baseten will meet it: `{check}`")
     return steps  # `truss push` comes after, from the Outcome, once nothing is open
