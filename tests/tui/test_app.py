@@ -37,6 +37,7 @@ from wizard.ui.tui.views.check import CheckView
 from wizard.ui.tui.views.choice import RegistryView
 from wizard.ui.tui.views.credentials import CredentialsView
 from wizard.ui.tui.widgets.code_block import CodeBlock
+from wizard.ui.tui.widgets.step_list import StepList
 from wizard.verify.verdict import CheckResult, Progress, Step, StepStatus, Verdict
 
 pytestmark = pytest.mark.anyio
@@ -711,6 +712,9 @@ async def test_done_tells_the_truth_after_a_failed_check(
         await pilot.click("#continue-anyway")
         await settle(pilot)
         assert kind(app) is PageKind.REVIEW
+        # the step list says the live check failed, not ✓ as if it had passed
+        marks = {o.id: str(o.prompt) for o in app.query_one(StepList).options}
+        assert marks["check"].startswith("✗") and marks["credentials"].startswith("✓")
         await pilot.click("#continue")
         await settle(pilot)
         assert kind(app) is PageKind.DONE

@@ -359,7 +359,7 @@ class WizardApp(App[int]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         if self.page is not None and not self.finished:
             for step, state in self.nav.states(self.page):
-                if state is StepState.DONE:
+                if state in (StepState.DONE, StepState.FAILED):
                     yield SystemCommand(
                         f"Go to step: {step.label}",
                         "Back to a finished step (later answers are undone)",

@@ -82,6 +82,7 @@ class PageKind(str, Enum):
 
 class StepState(str, Enum):
     DONE = "done"  # answered: click to go back to it
+    FAILED = "failed"  # done, and it failed (the live check): click to go back to it
     CURRENT = "current"
     PENDING = "pending"
     SKIPPED = "skipped"  # nothing to ask there for this registry and method
@@ -228,6 +229,9 @@ class Navigator:
                 state = StepState.CURRENT
             elif current is not None and s < current:
                 state = StepState.DONE if s in answered else StepState.SKIPPED
+                result = self.flow.check_result
+                if s is Step.CHECK and state is StepState.DONE and result is not None:
+                    state = StepState.DONE if result.ok else StepState.FAILED
             elif s in applicable or not method_known:
                 state = StepState.PENDING  # or not known yet: it depends on the method
             elif s is Step.CHECK and Step.CREDENTIALS in applicable:

@@ -12,10 +12,14 @@ from wizard.ui.tui.navigation import Step, StepState
 
 _MARKS = {
     StepState.DONE: "[$text-success]✓[/]",
+    StepState.FAILED: "[$text-error]✗[/]",
     StepState.CURRENT: "[b $text-accent]▸[/]",
     StepState.PENDING: "[$foreground-muted]·[/]",
     StepState.SKIPPED: "[$foreground-muted]–[/]",
 }
+
+
+_FINISHED = (StepState.DONE, StepState.FAILED)  # can be gone back to
 
 
 class StepList(OptionList):
@@ -37,14 +41,14 @@ class StepList(OptionList):
             label = Content.from_markup("$label", label=step.label)
             if state is StepState.CURRENT:
                 label = label.stylize("bold")
-            elif state is not StepState.DONE:
+            elif state not in _FINISHED:
                 label = label.stylize("dim")
             prompt = Content.from_markup(_MARKS[state]) + Content(" ") + label
             options.append(
                 Option(
                     prompt,
                     id=step.name.lower(),
-                    disabled=state is not StepState.DONE or self.locked,
+                    disabled=state not in _FINISHED or self.locked,
                 )
             )
         self.set_options(options)
