@@ -282,7 +282,8 @@ def _fix(result: Any, paths: Sequence[Path], args: argparse.Namespace) -> int:
         for d in f.findings
     )
     if remaining:
-        out.info(f"{remaining} error{'s' if remaining != 1 else ''} remain: run doctor again.")
+        errors = f"{remaining} error" + (" remains" if remaining == 1 else "s remain")
+        out.info(f"{errors}: run doctor again.")
     return EXIT_ERROR if remaining or len(written) < len(plans) else EXIT_OK
 
 

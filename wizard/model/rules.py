@@ -169,7 +169,7 @@ RULES: dict[str, Rule] = _rules(
         "An error for ECR (private ECR never allows anonymous pulls), a warning for other "
         "private-looking registries. With --live, an anonymous pull that works clears it."),
     ("latest-tag", _W, "the image uses the latest tag",
-        "Baseten may build from a cached copy; pin a digest (--live prints it)."),
+        "Baseten may build from a cached copy; pin a digest (`check --format json` gives it)."),
     ("oidc-available", _I, "OIDC is available for this registry",
         "A keyless method (AWS_OIDC, GCP_OIDC) needs no long-lived credential."),
     ("pull-failed", _E, "live: the image cannot be pulled",
@@ -1000,8 +1000,8 @@ def advise(config: Mapping[str, Any]) -> list[Finding]:
                 ("base_image", "image"),
                 f"{base['image']!r} uses the `latest` tag: Baseten may build from a cached "
                 "copy rather than your newest push",
-                f"pin a digest: image: {ref.name}@sha256:<digest> "
-                "(`registry-wizard doctor --live` prints it)",
+                f"pin a digest: image: {ref.name}@sha256:<digest> (`registry-wizard check "
+                f'--image {ref.original or ref} --format json` gives it, as "digest")',
             )
         )
     if auth is None and not token:
