@@ -578,6 +578,8 @@ def test_a_realm_name_unresolvable_for_the_guard_never_gets_the_login_when_it_re
     result, _ = check(f"{srv.hostport}/team/app:1", timeout=3, ca_bundle=str(cert))
     assert not any(b"authorization:" in h.lower() for h in got), (result.detail, got)
     assert "internal" in result.detail or "resolve" in result.detail, result.detail
+    # the fix is what to do, with the host to allow, not a reason
+    assert result.hint.endswith(f"--allow-realm realm.test:{realm.port}"), result.hint
 
 
 @pytest.mark.parametrize("runtime_", ["blocking", "asyncio"])

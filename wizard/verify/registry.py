@@ -333,7 +333,8 @@ async def _token(
         raise _Stop(
             Verdict.ERROR,
             refusal,
-            "this protects your credential from being sent to an unexpected server",
+            "nothing was sent there; if that is where this registry's tokens really come "
+            f"from, run the check again with --allow-realm {http.host_port(realm)}",
         )
     scope = f"repository:{ref.repository}:pull"
     key = (endpoint.base_url, cred.fingerprint if cred else "anonymous", ref.repository)
