@@ -558,14 +558,7 @@ def test_a_realm_name_unresolvable_for_the_guard_never_gets_the_login_when_it_re
     might answer 127.0.0.1): the login never reaches it without --allow-realm. Found
     in both runtimes. (Plain DNS rebinding, first a public address then an internal one:
     the test after this one.)"""
-    cert, key = generate_self_signed_cert("realm.test", hosts=("realm.test",)).write(tmp_path)
-    got: list[bytes] = []
-
-    def token(conn: socket.socket, stopping: threading.Event) -> None:
-        got.append(read_head(conn))
-        conn.sendall(answer(200, {"Content-Type": "application/json"}, b'{"token": "t"}'))
-
-    realm = raw(token, cert=(str(cert), str(key)))
+    cert, realm, got = _token_realm(raw, tmp_path)
 
     def first_fails(n: int) -> list[str]:
         if n == 1:
@@ -580,6 +573,19 @@ def test_a_realm_name_unresolvable_for_the_guard_never_gets_the_login_when_it_re
     assert "internal" in result.detail or "resolve" in result.detail, result.detail
     # the fix is what to do, with the host to allow, not a reason
     assert result.hint.endswith(f"--allow-realm realm.test:{realm.port}"), result.hint
+
+
+def _token_realm(raw: Callable[..., Raw], tmp_path: Path) -> tuple[Path, Raw, list[bytes]]:
+    """An https token realm named realm.test that hands a token to whoever asks: its
+    certificate, the server, and the heads of the requests it got."""
+    cert, key = generate_self_signed_cert("realm.test", hosts=("realm.test",)).write(tmp_path)
+    got: list[bytes] = []
+
+    def token(conn: socket.socket, stopping: threading.Event) -> None:
+        got.append(read_head(conn))
+        conn.sendall(answer(200, {"Content-Type": "application/json"}, b'{"token": "t"}'))
+
+    return cert, raw(token, cert=(str(cert), str(key))), got
 
 
 @pytest.mark.parametrize("runtime_", ["blocking", "asyncio"])
@@ -597,14 +603,7 @@ def test_a_realm_that_rebinds_to_an_internal_address_never_gets_the_login(
 
     real_internal = http.is_internal
     monkeypatch.setattr(http, "is_internal", lambda a: str(a) != "127.0.0.2" and real_internal(a))
-    cert, key = generate_self_signed_cert("realm.test", hosts=("realm.test",)).write(tmp_path)
-    got: list[bytes] = []
-
-    def token(conn: socket.socket, stopping: threading.Event) -> None:
-        got.append(read_head(conn))
-        conn.sendall(answer(200, {"Content-Type": "application/json"}, b'{"token": "t"}'))
-
-    realm = raw(token, cert=(str(cert), str(key)))
+    cert, realm, got = _token_realm(raw, tmp_path)
     asked = fake_resolver(
         monkeypatch, {"realm.test": lambda n: ["127.0.0.2"] if n == 1 else ["127.0.0.1"]}
     )
