@@ -845,3 +845,34 @@ async def test_the_guide_scrolls_from_the_first_moment_and_shows_its_focus(
         body.focus()
         await settle(pilot)
         assert body.styles.border.top[1] != unfocused  # the focused pane says so
+
+
+async def test_a_stage_arriving_after_the_end_does_not_undo_the_final_list(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Progress is posted to the view's queue, the end called on the app's loop: on a busy
+    machine a stage can land after the end; the list keeps the finished stages (StageList
+    takes no progress once finished)."""
+    import threading
+
+    from wizard.ui.tui.widgets.stage_list import StageList
+
+    def late(flow: Flow, progress: Progress | None = None) -> CheckResult:
+        assert progress is not None
+        early = (Step("credential", StepStatus.OK, "an early stage, posted late"),)
+        threading.Timer(0.2, lambda: progress(early)).start()  # lands after the end
+        return ok_result(flow, progress)
+
+    monkeypatch.setattr(services, "run_check", late)
+    app = make_app(SAMPLE.read_text())
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "enter")
+        await replace_text(pilot, "octocat")
+        await press(pilot, "enter")
+        await type_text(pilot, PAT)
+        await press(pilot, "enter")
+        await pilot.pause(0.5)
+        await settle(pilot)
+        shown = str(current(app).query_one(StageList).render())
+        assert "found" in shown and "posted late" not in shown, shown
