@@ -49,7 +49,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     add_transport_flags(p)
     add_fact_flags(p)
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help="text (the verdict, the fix and each stage), or json for scripts: verdict, "
+        "detail, hint, the full digest, the steps",
+    )
     p.set_defaults(handler=_run_check)
 
 
