@@ -83,3 +83,19 @@ async def to_ecr_cloud_page(pilot: Any) -> None:
     await replace_text(pilot, ROLE)
     await press(pilot, "enter", "enter", "enter")  # role ARN, org ID, team ID
     assert kind(pilot.app) is PageKind.CLOUD
+
+
+async def to_ghcr_credentials(pilot: Any, username: str) -> None:
+    """From the sample project's first screen (GHCR detected) to Credentials, `username`
+    typed and the focus on the token field."""
+    await settle(pilot)
+    await press(pilot, "enter", "enter")  # registry, cloud setup
+    await replace_text(pilot, username)
+    await press(pilot, "enter")
+
+
+async def to_ghcr_check(pilot: Any, username: str, token: str) -> None:
+    """From the sample project's first screen through Credentials to the live check."""
+    await to_ghcr_credentials(pilot, username)
+    await type_text(pilot, token)
+    await press(pilot, "enter")

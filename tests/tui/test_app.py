@@ -24,6 +24,8 @@ from tests.tui.driver import (
     replace_text,
     settle,
     to_ecr_cloud_page,
+    to_ghcr_check,
+    to_ghcr_credentials,
     type_text,
 )
 from wizard.flow import Flow
@@ -432,12 +434,7 @@ async def test_a_failed_check_goes_back_to_credentials_or_on(
     monkeypatch.setattr(services, "run_check", failed_result)
     app = make_app(SAMPLE.read_text())
     async with app.run_test(size=(100, 32)) as pilot:
-        await settle(pilot)
-        await press(pilot, "enter", "enter")
-        await replace_text(pilot, "octocat")
-        await press(pilot, "enter")
-        await type_text(pilot, PAT)
-        await press(pilot, "enter")
+        await to_ghcr_check(pilot, "octocat", PAT)
         view = current(app)
         assert isinstance(view, CheckView) and not view.result.ok
         shown = str(view.query_one("#verdict").render())
@@ -469,12 +466,9 @@ async def test_back_cancels_a_running_check(
     monkeypatch.setattr(services, "run_check", slow_check)
     app = make_app(SAMPLE.read_text())
     async with app.run_test(size=(100, 32)) as pilot:
-        await settle(pilot)
-        await press(pilot, "enter", "enter")
-        await replace_text(pilot, "octocat")
-        await press(pilot, "enter")
+        await to_ghcr_credentials(pilot, "octocat")
         await type_text(pilot, PAT)
-        await pilot.press("enter")
+        await pilot.press("enter")  # not press(): the check must not be waited for
         assert started.wait(5)
         await pilot.pause()
         view = current(app)
@@ -495,12 +489,8 @@ async def test_the_secret_is_stored_in_baseten_when_asked(
     monkeypatch.setattr(services, "run_check", ok_result)
     app = make_app(SAMPLE.read_text())
     async with app.run_test(size=(100, 32)) as pilot:
-        await settle(pilot)
-        await press(pilot, "enter", "enter")
-        await replace_text(pilot, "octocat")
+        await to_ghcr_check(pilot, "octocat", PAT)
         await press(pilot, "enter")
-        await type_text(pilot, PAT)
-        await press(pilot, "enter", "enter")
         assert kind(app) is PageKind.REVIEW
         await pilot.click("#store-secret")
         await pilot.click("#continue")
@@ -703,12 +693,7 @@ async def test_done_tells_the_truth_after_a_failed_check(
     monkeypatch.setattr(services, "run_check", failed_result)
     app = make_app(SAMPLE.read_text())
     async with app.run_test(size=(100, 32)) as pilot:
-        await settle(pilot)
-        await press(pilot, "enter", "enter")
-        await replace_text(pilot, "fakeuser")
-        await press(pilot, "enter")
-        await type_text(pilot, PAT)
-        await press(pilot, "enter")
+        await to_ghcr_check(pilot, "fakeuser", PAT)
         await pilot.click("#continue-anyway")
         await settle(pilot)
         assert kind(app) is PageKind.REVIEW
@@ -737,12 +722,8 @@ async def test_storing_the_secret_asks_for_the_baseten_key_when_none_is_at_hand(
             monkeypatch.setenv(name, value)
         app = make_app(SAMPLE.read_text())
         async with app.run_test(size=(100, 32)) as pilot:
-            await settle(pilot)
-            await press(pilot, "enter", "enter")
-            await replace_text(pilot, "fakeuser")
+            await to_ghcr_check(pilot, "fakeuser", PAT)
             await press(pilot, "enter")
-            await type_text(pilot, PAT)
-            await press(pilot, "enter", "enter")
             assert kind(app) is PageKind.REVIEW
             key = app.query_one("#baseten-key", Input)
             assert not key.display and key.password
@@ -866,12 +847,7 @@ async def test_a_stage_arriving_after_the_end_does_not_undo_the_final_list(
     monkeypatch.setattr(services, "run_check", late)
     app = make_app(SAMPLE.read_text())
     async with app.run_test(size=(100, 32)) as pilot:
-        await settle(pilot)
-        await press(pilot, "enter", "enter")
-        await replace_text(pilot, "octocat")
-        await press(pilot, "enter")
-        await type_text(pilot, PAT)
-        await press(pilot, "enter")
+        await to_ghcr_check(pilot, "octocat", PAT)
         await pilot.pause(0.5)
         await settle(pilot)
         shown = str(current(app).query_one(StageList).render())

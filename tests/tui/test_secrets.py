@@ -15,7 +15,7 @@ from textual.app import App
 
 from tests.e2e.loopback import free_port
 from tests.tui.conftest import SAMPLE, AppFactory
-from tests.tui.driver import current, kind, press, replace_text, settle, type_keys
+from tests.tui.driver import current, kind, press, settle, to_ghcr_credentials, type_keys
 from wizard.ui.tui.navigation import PageKind
 from wizard.ui.tui.views.check import CheckView
 
@@ -49,10 +49,7 @@ async def test_a_typed_token_appears_nowhere(
     screens: dict[str, str] = {}
     app = make_app(SAMPLE.read_text())
     async with app.run_test(size=(100, 32)) as pilot:
-        await settle(pilot)
-        await press(pilot, "enter", "enter")
-        await replace_text(pilot, "octocat")
-        await press(pilot, "enter")
+        await to_ghcr_credentials(pilot, "octocat")
         await type_keys(pilot, CANARY)  # one key press per character
         screens["credentials"] = app.export_screenshot()
         await press(pilot, "enter")
