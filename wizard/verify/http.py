@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from wizard.model.image import ImageRef
+from wizard.verify import runtime
 from wizard.verify.verdict import Verdict
 
 if TYPE_CHECKING:
@@ -121,8 +122,6 @@ async def _addresses(
     host: str, timeout: float
 ) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
     """The host's addresses, resolved off the caller's thread within `timeout`."""
-    from wizard.verify import runtime
-
     h = host.strip("[]")
     try:
         return [ipaddress.ip_address(h.split("%")[0])]
@@ -146,8 +145,6 @@ async def is_private_host(host: str, timeout: float = 10.0) -> bool | None:
         return None
     if any(is_internal(a) for a in addresses):
         return True
-    from wizard.verify import runtime
-
     runtime.pin(host, [str(a) for a in addresses])  # the connection goes where we looked
     return False
 
