@@ -30,6 +30,7 @@ def _failed() -> CheckResult:
         "the registry refused the username and token it was given, at the token step, "
         "after the ping answered with a bearer challenge",
         COMMAND,
+        warnings=[f"then: {COMMAND}"],
     )
 
 
@@ -42,6 +43,7 @@ def test_on_a_terminal_the_detail_wraps_and_the_fix_stays_whole(
     print_check(_failed(), stream=out)
     lines = out.getvalue().splitlines()
     assert f"  fix: {COMMAND}" in lines, lines  # one line, to copy
+    assert f"  ! then: {COMMAND}" in lines, lines  # a warning carrying a command: whole too
     detail = [line for line in lines if "refused" in line or "bearer" in line]
     assert len(detail) > 1 and all(len(line) <= 59 for line in detail), lines
 

@@ -88,8 +88,8 @@ def print_check(result: CheckResult, *, fmt: str = "text", stream: TextIO | None
         print(fit(f"  {result.detail}", out), file=out)
         if result.hint:
             print(f"  fix: {result.hint}", file=out)  # whole: it may be a command to copy
-    for w in result.warnings:
-        print(fit(f"  {paint('!', '33', out)} {w}", out), file=out)
+    for w in result.warnings:  # whole, as a fix: the analysis's carry the command to run
+        print(f"  {paint('!', '33', out)} {w}", file=out)
     if not result.ok:
         for step in result.steps:
             mark, code = _MARKS.get(step.status.value, ("?", "0"))
