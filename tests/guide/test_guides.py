@@ -4,7 +4,6 @@ template tags, placeholders exactly where a value is unknown, config snippets tr
 from __future__ import annotations
 
 import base64
-import dataclasses
 import json
 import os
 import re
@@ -21,6 +20,7 @@ from wizard.model import catalog, rules
 from wizard.model import policies as pol
 from wizard.model.facts import BasetenFacts
 from wizard.model.image import detect_registry, parse_image
+from wizard.model.record import replace
 from wizard.verify.analyze import secret_value_command
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -172,7 +172,7 @@ def test_placeholder_exactly_where_unknown(registry_id: str, method_id: str, nam
     values = known_values(registry_id)
 
     def text(value: str | None) -> str:
-        changed = dataclasses.replace(values, **{name: value})
+        changed = replace(values, **{name: value})
         return everything(g.build_guide(registry_id, method_id, changed))
 
     base, unknown_text = text(getattr(values, name)), text(None)
@@ -187,7 +187,7 @@ def test_placeholder_exactly_where_unknown(registry_id: str, method_id: str, nam
 
 def test_org_and_team_placeholders_point_to_truss_whoami() -> None:
     for registry_id in ("ecr", "gar"):
-        values = dataclasses.replace(known_values(registry_id), org_id=None, team_id=None)
+        values = replace(known_values(registry_id), org_id=None, team_id=None)
         md = g.build_guide(registry_id, "oidc", values).markdown
         assert "- `<ORG_ID>`: `truss whoami --show-oidc` prints it" in md
         assert "- `<TEAM_ID>`: `truss whoami --show-oidc` prints it" in md
@@ -195,7 +195,7 @@ def test_org_and_team_placeholders_point_to_truss_whoami() -> None:
 
 
 def test_assume_role_placeholders_point_to_truss_whoami() -> None:
-    values = dataclasses.replace(known_values("ecr"), baseten_role_arn=None, external_id=None)
+    values = replace(known_values("ecr"), baseten_role_arn=None, external_id=None)
     md = g.build_guide("ecr", "assume-role", values).markdown
     assert "`<BASETEN_ROLE_ARN>`: `truss whoami --show-aws-assume-role` prints it" in md
     assert '"AWS": "<BASETEN_ROLE_ARN>"' in md
@@ -237,7 +237,7 @@ def test_gar_oidc_provider_path_uses_the_project_number() -> None:
     assert "principalSet://iam.googleapis.com/projects/123456789/" in guide.documents[g.COMMANDS]
     assert "projects/my-project/locations" not in everything(guide)
     # Unknown number: a placeholder, never the project ID in its place.
-    values = dataclasses.replace(known_values("gar"), project_number=None)
+    values = replace(known_values("gar"), project_number=None)
     text = everything(g.build_guide("gar", "oidc", values))
     assert "projects/<PROJECT_NUMBER>/locations/global/workloadIdentityPools/" in text
     assert "projects/my-project/locations" not in text

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from wizard.model.record import field, record, replace
 
 BOM = "\ufeff"
 
@@ -27,7 +28,7 @@ class ConfigError(Exception):
         super().__init__(f"{where}: {message}")
 
 
-@dataclass
+@record
 class Node:
     """A composed YAML node, reduced to what the editor needs."""
 
@@ -158,7 +159,7 @@ class LineIndex:
         return len(self.starts)
 
 
-@dataclass
+@record
 class ConfigDocument:
     """config.yaml as read: its bytes, decoded text, line ends and composed node tree."""
 

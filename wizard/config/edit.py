@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from wizard.config.document import ConfigDocument
 from wizard.config.splice import DELETE, MapPatch, apply_patch
 from wizard.model import truss
 from wizard.model.auth import REGISTRY_SECRET_PREFIX, AuthTarget
+from wizard.model.record import field, record
 
 
-@dataclass
+@record
 class ConfigEdit:
     """An edit of config.yaml: the new text and what it leaves for the user to know."""
 

@@ -4,7 +4,6 @@ TUI all call `plan_setup`; none of them decides what goes into config.yaml."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from wizard.config.document import ConfigDocument, ConfigError, read_config
@@ -14,6 +13,7 @@ from wizard.model.auth import AuthTarget, build_target
 from wizard.model.catalog import MethodSpec, RegistrySpec
 from wizard.model.exits import EXIT_INVALID, EXIT_USAGE
 from wizard.model.image import ImageRef, ImageRefError, RegistryInfo, detect_registry, parse_image
+from wizard.model.record import field, record
 
 
 class SetupError(Exception):
@@ -34,7 +34,7 @@ class SetupError(Exception):
         self.rule = rule
 
 
-@dataclass
+@record
 class SetupRequest:
     """What a setup is asked to do: the config, the registry, method and image, the answers."""
 
@@ -47,7 +47,7 @@ class SetupRequest:
     doc: ConfigDocument | None = None
 
 
-@dataclass
+@record
 class SetupPlan:
     """A setup worked out and checked, ready to show as a diff and to write."""
 

@@ -12,16 +12,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from wizard.config.document import ConfigDocument, ConfigError, Node
+from wizard.model.record import field, record
 
 DELETE = object()
 Value = Any  # str | None | bool | int | float | list | dict | MapPatch | DELETE
 
 
-@dataclass
+@record
 class MapPatch:
     """Desired changes to one mapping, in the order new keys should appear."""
 

@@ -5,18 +5,18 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from wizard.doctor.report import DoctorUsageError, FileReport
 from wizard.model.findings import Finding, Severity
+from wizard.model.record import record
 from wizard.model.truss import CONFIG_NAME, SKIP_DIRS, TRUSS_KEYS, is_venv
 
 # An unparsable config.yaml is reported only when it looks like a Truss config.
 _TRUSS_KEY_LINE = re.compile(r"^(?:" + "|".join(sorted(TRUSS_KEYS)) + r")\s*:", re.MULTILINE)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Target:
     """One config file doctor will read."""
 

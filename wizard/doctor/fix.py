@@ -3,18 +3,18 @@ them with the one editor, and refuse any result that would add an error."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from wizard.doctor.report import DoctorReport, FileReport
 from wizard.model import rules
 from wizard.model.findings import Finding, Severity
+from wizard.model.record import record
 
 if TYPE_CHECKING:
     from wizard.config.document import ConfigDocument
 
 
-@dataclass
+@record
 class FilePlan:
     """The certain fixes for one file and the text they make."""
 

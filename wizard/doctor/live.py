@@ -4,7 +4,6 @@ methods, and look the declared secrets up in Baseten."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +11,7 @@ from wizard.doctor.report import DoctorReport, FileReport
 from wizard.model import catalog, rules, truss
 from wizard.model.findings import Finding, Severity
 from wizard.model.image import ImageRef, RegistryKind, detect_registry
+from wizard.model.record import field, record, replace
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from wizard.verify.verdict import CheckResult
 
 
-@dataclass
+@record
 class LiveOptions:
     """Where live checks take credentials from: the same sources as `check`."""
 
@@ -39,7 +39,7 @@ class LiveOptions:
 _DEFINITE = ("bad_credentials", "no_access", "not_found", "expired")
 
 
-@dataclass
+@record
 class _Setup:
     """What one config asks Baseten to do for its image."""
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from wizard.model.findings import SEVERITY_ORDER, Finding, Severity
+from wizard.model.record import field, record, replace
 
 
 class DoctorUsageError(Exception):
     """The command cannot start: a path does not exist (exit 2)."""
 
 
-@dataclass
+@record
 class FileReport:
     """What doctor found in one file."""
 
@@ -43,7 +43,7 @@ class FileReport:
         self.findings.sort(key=lambda d: (d.line or 0, SEVERITY_ORDER[d.severity], d.rule))
 
 
-@dataclass
+@record
 class DoctorReport:
     """What doctor found in every file, with notes about the run."""
 

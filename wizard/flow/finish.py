@@ -5,20 +5,20 @@ It never prints: it returns an `Outcome` that each front end renders."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wizard.config.document import ConfigError
 from wizard.config.plan import SetupError, SetupPlan
 from wizard.flow.steps import next_steps
+from wizard.model.record import field, record
 
 if TYPE_CHECKING:
     from wizard.flow.state import Flow
     from wizard.guide.provision import ProvisionPlan
 
 
-@dataclass
+@record
 class Outcome:
     """What happened when the user said yes: for the summary."""
 
@@ -50,7 +50,7 @@ class FinishError(Exception):
         self.message, self.done = message, list(done or [])
 
 
-@dataclass
+@record
 class Review:
     """What the Review step shows: the plan, its redacted diff and warnings."""
 

@@ -4,8 +4,9 @@ help markdown) that every front end shows in its own way."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import Enum
+
+from wizard.model.record import record
 
 
 class Kind(str, Enum):
@@ -16,7 +17,7 @@ class Kind(str, Enum):
     INFO = "info"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Choice:
     """One option of a choice question."""
 
@@ -25,7 +26,7 @@ class Choice:
     description: str = ""
 
 
-@dataclass
+@record
 class Question:
     """One question of the flow, as every front end asks it."""
 

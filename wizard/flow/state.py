@@ -10,7 +10,6 @@ secret's flag is `--<id>-stdin`), so a script can give every answer up front.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +29,7 @@ from wizard.model import catalog, rules
 from wizard.model.catalog import FieldSpec, MethodSpec, RegistrySpec
 from wizard.model.facts import FACTS
 from wizard.model.image import ImageRef, ImageRefError, RegistryInfo, detect_registry, parse_image
+from wizard.model.record import field, record
 from wizard.model.secret import Secret
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from wizard.verify.verdict import Progress
 
 
-@dataclass
+@record
 class Flow:
     """The wizard's state: the answers so far and the question to ask next."""
 

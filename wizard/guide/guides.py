@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ from wizard.model.image import (
     parse_image,
 )
 from wizard.model.policies import placeholder
+from wizard.model.record import field, record
 from wizard.model.redact import printable
 from wizard.verify.analyze import secret_value_command
 
@@ -135,7 +135,7 @@ _UNKNOWNS = "\x00unknowns\x00"
 _INCLUDE_DEPTH = 3
 
 
-@dataclass
+@record
 class Guide:
     """A cloud-setup guide: markdown, and the documents (policies) it names."""
 
@@ -144,7 +144,7 @@ class Guide:
     documents: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
+@record
 class GuideValues:
     """Everything a guide may fill in. None is unknown: the guide shows a placeholder
     (`PLACEHOLDER_NAMES`), or derives the value from others where it can."""

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from wizard.model import iam_eval, policies, rules, validators
 from wizard.model.facts import OIDC_AUDIENCE, OIDC_ISSUER
 from wizard.model.policies import ECR_POLICY_NAME
+from wizard.model.record import field, record
 from wizard.verify import aws as awsmod
 from wizard.verify.aws import AwsProblem, AwsSession, cli, compact_json, with_statement
 
@@ -45,7 +45,7 @@ class ProvisionError(Exception):
         self.message, self.fix, self.done = message, fix, list(done or [])
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ProvisionStep:
     """One API call. `kind`: create-oidc-provider, add-oidc-audience, create-role,
     update-trust-policy, put-role-policy. `params` is what `apply_provision` sends."""
@@ -56,7 +56,7 @@ class ProvisionStep:
     params: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ProvisionPlan:
     """What 'create it for me' will create in AWS, step by step."""
 
@@ -91,7 +91,7 @@ class ProvisionPlan:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Trust:
     """A trust statement and the request it must admit."""
 

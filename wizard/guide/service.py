@@ -4,9 +4,10 @@ facts, and run the cloud-side check or provisioning for keyless methods."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from wizard.model.record import field, record
 
 if TYPE_CHECKING:
     from wizard.config.document import ConfigDocument
@@ -26,7 +27,7 @@ from wizard.model.facts import FACTS, BasetenFacts, SetupItem
 from wizard.model.image import ImageRef, RegistryInfo, detect_registry
 
 
-@dataclass
+@record
 class GuideRequest:
     """What a guide or cloud check is asked about."""
 
@@ -41,7 +42,7 @@ class GuideRequest:
     probe_timeout: float = 10.0
 
 
-@dataclass
+@record
 class GuideContext:
     """A guide request resolved: the image, registry, method and Baseten facts."""
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from wizard.model import truss
 from wizard.model.catalog import MethodSpec, RegistrySpec
 from wizard.model.image import ImageRef
+from wizard.model.record import record
 
 REGISTRY_SECRET_PREFIX = "DOCKER_REGISTRY_"
 DOCKER_HUB_SECRET = REGISTRY_SECRET_PREFIX + "https://index.docker.io/v1/"
@@ -19,7 +18,7 @@ def registry_secret_name(ref: ImageRef) -> str:
     return REGISTRY_SECRET_PREFIX + ref.registry
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AuthTarget:
     """The end state of `base_image` and `secrets` for one registry × method.
 

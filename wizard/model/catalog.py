@@ -7,15 +7,15 @@ also the `setup` flag name (`--role-arn`), so flags exist by construction.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from wizard.model import truss, validators
 from wizard.model.image import ImageRef, RegistryInfo, RegistryKind
+from wizard.model.record import field, record
 
 DefaultFn = Callable[[ImageRef, RegistryInfo], "str | None"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FieldSpec:
     """One field an auth method asks for, and where it goes in config.yaml."""
 
@@ -39,7 +39,7 @@ class FieldSpec:
         return f"--{self.id}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class MethodSpec:
     """One way to authenticate to a registry, and the fields it needs."""
 
@@ -78,7 +78,7 @@ class MethodSpec:
         return self.is_token
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RegistrySpec:
     """One registry kind and the auth methods it offers."""
 

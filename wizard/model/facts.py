@@ -4,10 +4,10 @@ Baseten organization, and the item-by-item result of checking their cloud setup.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from wizard.model import validators
+from wizard.model.record import field, record, replace
 
 OIDC_ISSUER = "https://oidc.baseten.co"
 OIDC_HOST = "oidc.baseten.co"
@@ -16,7 +16,7 @@ OIDC_AUDIENCE = "oidc.baseten.co"
 PULL_WORKLOAD_TYPE = "model_build"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FactSpec:
     """A fact about the user's Baseten organization (or GCP project) that a guide, a
     cloud check or provisioning needs. `id` is also the flag (`--org-id`) and the flow's
@@ -73,7 +73,7 @@ FACTS: dict[str, FactSpec] = {
 }
 
 
-@dataclass
+@record
 class BasetenFacts:
     """Values a guide fills in; None means unknown (the guide shows a placeholder)."""
 
@@ -120,7 +120,7 @@ class ItemStatus(str, Enum):
     UNKNOWN = "unknown"  # could not be checked (no permission, API unreachable)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SetupItem:
     """One line of a cloud-side check: what was checked, the result, and the exact fix."""
 

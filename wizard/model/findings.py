@@ -6,9 +6,10 @@ rule, its message and its fix are decided once, where the check is."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
+
+from wizard.model.record import record, replace
 
 
 class Severity(str, Enum):
@@ -31,7 +32,7 @@ EDIT_KINDS = (
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Edit:
     """A certain edit of config.yaml: what `setup` writes and `doctor --fix` applies, to
     the same bytes, through the one editor.
@@ -47,7 +48,7 @@ class Edit:
     value: Any = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Finding:
     """One problem. `rule` is a stable code from the rulebook; `path` the config keys
     it is about (empty for a finding about a credential); `edit` the certain fix."""

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from wizard.model.facts import OIDC_AUDIENCE, OIDC_HOST
 from wizard.model.findings import Finding, Severity
+from wizard.model.record import record
 
 __all__ = [
     "AUD_KEY",
@@ -143,7 +143,7 @@ _OPERATORS: dict[str, tuple[_Compare, bool]] = {
 }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _CondOutcome:
     """Whether a condition holds, and whether that is certain."""
 
@@ -221,7 +221,7 @@ def _conditions(statement: Mapping[str, Any], context: Mapping[str, str]) -> _Co
 # -- permission policies -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Decision:
     """Whether the policies allow one action on one resource, and which statement decided.
 
@@ -329,7 +329,7 @@ def _principal_applies(statement: Mapping[str, Any], principal: Mapping[str, str
     return False
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TrustResult:
     """Whether a trust policy admits the request; `statement` is the index that decided.
 

@@ -9,8 +9,9 @@ to the registry kinds the wizard has a guide for. Pure domain: stdlib only.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from enum import Enum
+
+from wizard.model.record import field, record
 
 __all__ = [
     "DEFAULT_TAG",
@@ -77,7 +78,7 @@ class ImageRefError(ValueError):
         return (type(self), (self.text, self.problem, self.example))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ImageRef:
     """A parsed, normalised image reference.
 
@@ -335,7 +336,7 @@ class RegistryKind(str, Enum):
         return self.value
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RegistryInfo:
     """What the host (and for Google, the path) of an image says about its registry."""
 

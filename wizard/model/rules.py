@@ -14,7 +14,6 @@ import base64
 import binascii
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -29,6 +28,7 @@ from wizard.model.image import (
     detect_registry,
     parse_image,
 )
+from wizard.model.record import record, replace
 from wizard.model.redact import marker
 
 __all__ = [
@@ -48,7 +48,7 @@ __all__ = [
 READS = frozenset({"base_image", "secrets"})
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rule:
     """A rule as the docs, SARIF and `doctor --fix` see it. `fix`: "safe" when its
     finding carries a certain edit (`doctor --fix` applies it), "manual" otherwise."""

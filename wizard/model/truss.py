@@ -6,8 +6,9 @@ Tables, not code paths: the rules are read by the rule checker, the planner and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+
+from wizard.model.record import record
 
 TRUSS_VERSION = "0.18.36"
 
@@ -95,7 +96,7 @@ _MIXIN = (
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FieldRule:
     """The docker_auth fields an auth method requires and forbids."""
 

@@ -31,7 +31,6 @@ import binascii
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -45,6 +44,7 @@ from wizard.model.image import (
     detect_registry,
     parse_image,
 )
+from wizard.model.record import field, record
 from wizard.model.secret import Secret
 
 __all__ = [
@@ -69,7 +69,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DecodedSecret:
     """A registry secret split into its parts, with what the offline analysis found.
 
@@ -391,7 +391,7 @@ def analyze_credentials(
     return out
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Creds:
     """A typed credential and what the analysis reads it against."""
 

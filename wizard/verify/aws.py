@@ -15,13 +15,13 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from wizard.model import iam_eval, policies, validators
 from wizard.model.facts import OIDC_AUDIENCE, OIDC_ISSUER, ItemStatus, SetupItem, subject
 from wizard.model.image import ecr_host
 from wizard.model.policies import ECR_POLICY_NAME, ECR_PULL_ACTIONS
+from wizard.model.record import field, record
 
 __all__ = [
     "ASSUME_ROLE_ITEMS",
@@ -379,7 +379,7 @@ def open_session(
 # -- the role's permissions ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PermissionReport:
     """The decision for each required action, and how it was reached."""
 
@@ -537,7 +537,7 @@ def _skipped(item_id: str, because: str) -> SetupItem:
     return SetupItem(item_id, ItemStatus.UNKNOWN, f"not checked: {because}")
 
 
-@dataclass
+@record
 class _Target:
     """What is being checked, parsed once."""
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 import configparser
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wizard.model.facts import BasetenFacts
+from wizard.model.record import record
 from wizard.model.secret import MASK, Secret
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ class BasetenError(Exception):
 # --------------------------------------------------------------------------- the key
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class BasetenLogin:
     """An API key and where it was found; `remote_url` is the trussrc remote's, if any."""
 
@@ -160,7 +160,7 @@ def _display_path(path: Path) -> str:
 # --------------------------------------------------------------------------- endpoints
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Endpoints:
     """Baseten's web app and API addresses."""
 
@@ -437,7 +437,7 @@ def set_secret(
         )
 
 
-@dataclass
+@record
 class StoredSecret:
     """What storing the registry secret came to: the name Baseten now lists, or why not
     (`failed`: Baseten was asked and refused or does not list it)."""

@@ -34,11 +34,11 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from wizard.model.image import ImageRef
+from wizard.model.record import record
 from wizard.model.secret import Secret
 
 __all__ = [
@@ -65,7 +65,7 @@ _MESSAGE_MAX = 200
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*", re.ASCII)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DockerCredential:
     """A credential docker would send for one registry.
 

@@ -17,7 +17,6 @@ import re
 import shlex
 import warnings
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 from typing import Any
@@ -29,6 +28,7 @@ from wizard.model.facts import (
     ItemStatus,
     SetupItem,
 )
+from wizard.model.record import record
 
 SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 IAM_URL_ENV = "REGISTRY_WIZARD_GCP_IAM_URL"
@@ -113,7 +113,7 @@ def check_gcp_oidc(
     return items
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _ProviderPath:
     """A workload identity provider's resource path, in parts."""
 
@@ -713,7 +713,7 @@ def _check_repository(
     )
 
 
-@dataclass
+@record
 class _Grants:
     """What a principal was found to be granted, and what could not be told."""
 
@@ -780,7 +780,7 @@ class _NoAdc(Exception):
         self.message = message
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Reply:
     """A Google API answer, or why there was none."""
 
@@ -1004,7 +1004,7 @@ class Tri(Enum):
     DEPENDS = "depends"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Admission:
     """TRUE / FALSE for every Baseten pull subject of the team, or DEPENDS on the
     subject fields in `depends_on` (org, team: unknown ids; model, deployment,
@@ -1018,7 +1018,7 @@ class Admission:
         return bool(self.depends_on & {"org", "team"})
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Var:
     """A placeholder in a principal template."""
 

@@ -13,11 +13,11 @@ import os
 import re
 import ssl
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from wizard.model.image import ImageRef
+from wizard.model.record import record
 from wizard.verify import runtime
 from wizard.verify.verdict import Verdict
 
@@ -34,7 +34,7 @@ MAX_REDIRECTS = 5
 _CHALLENGE_PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Challenge:
     """A parsed WWW-Authenticate challenge."""
 
@@ -166,7 +166,7 @@ def host_port(url: str) -> str:
     return f"{host}:{port}"
 
 
-@dataclass
+@record
 class Endpoint:
     """Where to reach one registry's v2 API and how."""
 

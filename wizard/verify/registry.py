@@ -11,11 +11,11 @@ import base64
 import hashlib
 import re
 import time
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from wizard.model.image import ImageRef, RegistryKind, detect_registry
+from wizard.model.record import field, record
 from wizard.model.secret import Secret
 from wizard.verify import http, runtime
 from wizard.verify.verdict import CheckResult, Step, StepStatus, Verdict, next_stage
@@ -35,7 +35,7 @@ ACCEPT = ", ".join(MANIFEST_TYPES)
 HIDES_MISSING = {RegistryKind.DOCKERHUB, RegistryKind.GAR, RegistryKind.GHCR}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Credential:
     """A registry login, as Baseten will present it."""
 
@@ -54,7 +54,7 @@ class Credential:
         return digest.hexdigest()[:16]
 
 
-@dataclass
+@record
 class Options:
     """How a live check may reach the network."""
 
@@ -64,7 +64,7 @@ class Options:
     ca_bundle: str | None = None
 
 
-@dataclass
+@record
 class Ping:
     """The registry's answer to GET /v2/."""
 
@@ -73,7 +73,7 @@ class Ping:
     challenge: http.Challenge | None
 
 
-@dataclass
+@record
 class TokenCache:
     """What concurrent checks share: one ping per registry (its endpoint and challenge)
     and one token per registry + credential + repository."""

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import timezone
 from functools import partial
 from pathlib import Path
 
 from wizard.model import truss
 from wizard.model.image import ImageRef, ImageRefError, RegistryKind, detect_registry, parse_image
+from wizard.model.record import field, record, replace
 from wizard.model.secret import Secret
 from wizard.verify import analyze, http, runtime
 from wizard.verify.registry import Credential, Options, TokenCache, check_image, new_client
@@ -32,7 +32,7 @@ class CheckUsageError(Exception):
     """The check cannot start: no image, conflicting sources, unreadable input (exit 2)."""
 
 
-@dataclass
+@record
 class CredentialSource:
     """Where the credential comes from; at most one of these is set."""
 
@@ -56,7 +56,7 @@ class CredentialSource:
         return "no credential"
 
 
-@dataclass
+@record
 class CheckItem:
     """One image to check, and where its credential comes from."""
 

@@ -8,12 +8,12 @@ import base64
 import json
 import os
 import re
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from wizard.model.image import RegistryInfo
+from wizard.model.record import record
 from wizard.model.secret import Secret
 from wizard.verify.registry import Credential
 from wizard.verify.verdict import Verdict
@@ -31,7 +31,7 @@ class SourceError(Exception):
         self.verdict, self.detail, self.hint = verdict, detail, hint
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class EcrToken:
     """An ECR authorization token as a registry login."""
 

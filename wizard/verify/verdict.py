@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
+
+from wizard.model.record import field, record, replace
 
 
 class Verdict(str, Enum):
@@ -71,7 +72,7 @@ class StepStatus(str, Enum):
     WARNING = "warning"
 
 
-@dataclass
+@record
 class Step:
     """One step of a check, named after its stage (STAGES), for the user to follow."""
 
@@ -118,7 +119,7 @@ def shown(text: str, sensitive: set[str]) -> str:
     return printable(redact(text, [v for v in sensitive if len(v) >= 4]))
 
 
-@dataclass
+@record
 class CheckResult:
     """The outcome of one live check: verdict, texts and the steps taken."""
 

@@ -24,10 +24,10 @@ import contextlib
 import ssl
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from wizard.model.record import field, record
 from wizard.verify import runtime
 
 MAX_BODY = 4 * 1024 * 1024
@@ -95,7 +95,7 @@ class Headers:
         return isinstance(name, str) and self.get(name) is not None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Request:
     """An HTTP request as sent."""
 
@@ -104,7 +104,7 @@ class Request:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
+@record
 class Response:
     """An HTTP response, its body read in full."""
 
@@ -145,7 +145,7 @@ def _check_header(name: str, value: str) -> None:
         raise InvalidURL(f"refused a header with a line break or NUL: {name!r}")
 
 
-@dataclass
+@record
 class _Conn:
     """An open connection."""
 

@@ -9,10 +9,10 @@ pages left behind, through `Flow.back()`. Nothing here imports textual.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 
 from wizard.flow import Flow, Kind, Question
+from wizard.model.record import field, record
 
 
 class Step(IntEnum):
@@ -88,7 +88,7 @@ class StepState(str, Enum):
     SKIPPED = "skipped"  # nothing to ask there for this registry and method
 
 
-@dataclass
+@record
 class Page:
     """One page of the TUI: a step and the questions it asks together."""
 
@@ -105,7 +105,7 @@ class Page:
         return tuple(q.id for q in self.questions)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Group:
     """The answers one submitted page gave, in the order given."""
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import copy
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wizard.config.plan import SetupPlan, current_method
 from wizard.flow import Flow
 from wizard.flow import finish as finish_mod
+from wizard.model.record import field, record
 from wizard.model.secret import Secret
 
 if TYPE_CHECKING:
@@ -150,7 +150,7 @@ def run_check(flow: Flow, progress: Progress | None = None) -> CheckResult | Non
 # -- the current setup ----------------------------------------------------------------------
 
 
-@dataclass
+@record
 class CurrentSetup:
     """What config.yaml holds now, as the current-setup screen shows it."""
 

@@ -3,7 +3,6 @@ first, the Baseten facts it needs when nobody gave them."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -15,6 +14,7 @@ from textual.widgets import Button, Input, Static
 
 from wizard.flow import Question
 from wizard.model.facts import FACTS
+from wizard.model.record import replace
 from wizard.ui.tui.views.base import ActionBar
 from wizard.ui.tui.widgets.field_input import FieldInput, focus_next_input
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Markdown
 
+from wizard.model.record import record
 from wizard.ui.console import plain_inline
 from wizard.ui.tui.widgets.code_block import CodeBlock
 
@@ -17,7 +17,7 @@ _HEADING = re.compile(r"^#{1,6} (.*)$", re.MULTILINE)
 _FILE = re.compile(r"`([\w.-]+\.(?:json|sh|yaml|yml))`")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Fence:
     """A fenced code block of a guide, with a title for its Copy button."""
 

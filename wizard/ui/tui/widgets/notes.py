@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from textual.content import Content
 from textual.widgets import Static
+
+from wizard.model.record import record
 
 MARKS = {
     "ok": "[$text-success]✓[/]",
@@ -19,7 +20,7 @@ MARKS = {
 }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Note:
     """One line of a notes list: a mark, the message, its fix and where."""
 
