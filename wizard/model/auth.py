@@ -1,6 +1,10 @@
-"""What a chosen registry × method means for config.yaml: the `AuthTarget`."""
+"""What a chosen registry × method means for config.yaml (the `AuthTarget`), and the
+DOCKER_REGISTRY_ secret: its name and its value's format."""
 
 from __future__ import annotations
+
+import base64
+import binascii
 
 from wizard.model import truss
 from wizard.model.catalog import MethodSpec, RegistrySpec
@@ -16,6 +20,18 @@ def registry_secret_name(ref: ImageRef) -> str:
     if ref.is_docker_hub:
         return DOCKER_HUB_SECRET
     return REGISTRY_SECRET_PREFIX + ref.registry
+
+
+def is_encoded_pair(text: str) -> bool:
+    """base64 of `user:token`: the DOCKER_REGISTRY_ value format."""
+    if len(text) < 8 or len(text) % 4:
+        return False
+    try:
+        raw = base64.b64decode(text, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return False
+    user, sep, token = raw.partition(":")
+    return bool(sep and user and token and raw.isprintable())
 
 
 @record(frozen=True)

@@ -10,15 +10,13 @@ paths into line numbers."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
 from wizard.model import truss, validators
-from wizard.model.auth import REGISTRY_SECRET_PREFIX, registry_secret_name
+from wizard.model.auth import REGISTRY_SECRET_PREFIX, is_encoded_pair, registry_secret_name
 from wizard.model.catalog import REGISTRIES, all_fields
 from wizard.model.findings import Edit, Finding, Severity
 from wizard.model.image import (
@@ -390,7 +388,7 @@ def _texts(value: object) -> list[str]:
 def _marked(token: str) -> bool:
     """A token whose form names it a credential: a known issuer prefix, an AWS key ID,
     a JWT, base64 of user:token, or a URL carrying a password."""
-    if _CREDENTIAL.match(token) or _JWT.match(token) or _is_encoded_pair(token):
+    if _CREDENTIAL.match(token) or _JWT.match(token) or is_encoded_pair(token):
         return True
     return bool(re.match(r"^[a-z][a-z0-9+.-]*://[^/@\s:]+:[^/@\s]+@", token, re.I))
 
@@ -423,18 +421,6 @@ def looks_like_credential(value: object, *, strong: bool = False) -> bool:
     if strong or (isinstance(value, str) and is_placeholder(value)):
         return False
     return any(_random_looking(w) for w in words)
-
-
-def _is_encoded_pair(text: str) -> bool:
-    """base64 of `user:token`: the DOCKER_REGISTRY_ value format."""
-    if len(text) < 8 or len(text) % 4:
-        return False
-    try:
-        raw = base64.b64decode(text, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return False
-    user, sep, token = raw.partition(":")
-    return bool(sep and user and token and raw.isprintable())
 
 
 def is_placeholder(value: object) -> bool:

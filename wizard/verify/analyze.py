@@ -34,7 +34,12 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from wizard.model.auth import DOCKER_HUB_SECRET, REGISTRY_SECRET_PREFIX, registry_secret_name
+from wizard.model.auth import (
+    DOCKER_HUB_SECRET,
+    REGISTRY_SECRET_PREFIX,
+    is_encoded_pair,
+    registry_secret_name,
+)
 from wizard.model.catalog import REGISTRIES
 from wizard.model.findings import Finding, Severity, has_errors
 from wizard.model.image import (
@@ -423,10 +428,8 @@ def _placeholder_findings(c: _Creds) -> Iterator[Finding]:
 def _already_encoded(token: str) -> bool:
     """base64 of `user:token` with a username-like user (an ECR token is base64 of JSON,
     which has a `:` too, and is a token in its own right)."""
-    from wizard.model.rules import _is_encoded_pair
-
     text = token.strip()
-    if not _is_encoded_pair(text):
+    if not is_encoded_pair(text):
         return False
     user = base64.b64decode(text).decode("utf-8", "replace").partition(":")[0]
     return bool(re.fullmatch(r"[\w.@$+-]{1,64}", user))
