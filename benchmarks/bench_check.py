@@ -9,7 +9,9 @@ server's bcrypt check (`--bcrypt-cost`, default 10; `htpasswd -B` writes 5).
 For each registry:
 - one check process: `registry-wizard check --password-stdin` against
   `skopeo inspect --raw --creds`, interleaved pairs, the median of the paired ratios
-  (target <= 1.2), with the interpreter floor (`python -c pass`) and peak RSS beside;
+  (target <= 1.2), with the interpreter floor (`python -c pass`) and peak RSS beside,
+  and the CPython floor for a check (`floor_check.py`: the bare v2 flow on the standard
+  library) against skopeo too, so the ratio left to the wizard's own code shows;
 - 50 checks of 50 tags: the wizard's `check_many` (one process, concurrently) against
   skopeo one after another (token auth: target >= 10x). With htpasswd every check pays
   a bcrypt, so the 50 are reported against that floor instead: authenticated requests x
@@ -74,6 +76,13 @@ def wizard_check(ref: str, allowed: frozenset[str]) -> measure.Run:
     cmd = [*measure.wizard(), "check", "--image", ref, *realms]
     r = measure.run([*cmd, "--username", ALICE[0], "--password-stdin"], stdin=ALICE[1].encode())
     assert r.returncode == 0, r.stdout
+    return r
+
+
+def floor_check(ref: str) -> measure.Run:
+    script = Path(__file__).resolve().parent / "floor_check.py"
+    r = measure.run([*measure.python(), str(script), ref, ALICE[0]], stdin=ALICE[1].encode())
+    assert r.returncode == 0, "floor_check failed"
     return r
 
 
@@ -158,11 +167,19 @@ def bench(mode: str, rounds: int) -> bool:
             lambda: wizard_check(refs[0], allowed), lambda: skopeo(refs[0]), rounds
         )
         floor = [measure.run(measure.floor()) for _ in range(rounds)]
+        lean, _, lean_ratio = measure.paired(
+            lambda: floor_check(refs[0]), lambda: skopeo(refs[0]), rounds
+        )
         print(measure.describe("one `registry-wizard check` process", ours))
         print(measure.describe("one `skopeo inspect --raw`", peer))
         print(measure.describe("interpreter floor `python -c pass`", floor))
+        print(measure.describe("CPython floor for a check (floor_check.py)", lean))
         verdict = "ok" if ratio <= 1.2 else "OVER"
         print(f"one check / skopeo: {ratio:.2f}x (target <= 1.2) {verdict}")
+        over = measure.median([r.seconds for r in ours]) / measure.median([r.seconds for r in lean])
+        print(
+            f"CPython floor for a check / skopeo: {lean_ratio:.2f}x; the wizard / it: {over:.2f}x"
+        )
         ok &= ratio <= 1.2
         batch = measure.median([wizard_batch(refs, allowed) for _ in range(3)])
         print(f"wizard, {N} checks concurrently (one process): median {batch * 1000:.0f} ms")
