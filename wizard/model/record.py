@@ -1,9 +1,9 @@
 """`record`: the package's data classes, as `dataclasses.dataclass` makes them, for less.
 
 Python 3.10-3.12's `dataclass` compiles each generated method on its own (six `exec`s
-for a frozen class, 0.66 ms here) and its module imports `inspect` (6 ms): ~15 ms of a
-25-ms share of one `check` process, and as much of `setup --dry-run`. A record class is
-generated in one `exec`, from the same class body:
+for a frozen class, 0.66 ms here) and its module imports `inspect` (6 ms): ~20 ms of one
+`check` process, and as much of `setup --dry-run`. A record compiles only its `__init__`
+(`==`, `hash` and `repr` are closures over `attrgetter`), from the same class body:
 
     @record(frozen=True)
     class ImageRef:
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any, TypeVar
 
 if sys.version_info >= (3, 11):
@@ -138,8 +139,35 @@ def _build(cls: type[T], frozen: bool) -> type[T]:
         raise TypeError(f"{cls.__qualname__}: a record cannot inherit from a record")
     found = _fields_of(cls)
     names = list(found)
+    compared = _key([n for n in names if found[n].compare])
+    made: dict[str, Any] = {
+        "__init__": _init(cls, found, frozen),
+        "__repr__": _repr([n for n in names if found[n].repr]),
+        "__eq__": _eq(compared),
+    }
+    own = cls.__dict__
+    explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
+    if frozen:
+        made |= {"__setattr__": _frozen_setattr, "__delattr__": _frozen_delattr}
+        if not explicit_hash:
+            made["__hash__"] = _hash(compared)
+    elif not explicit_hash:
+        cls.__hash__ = None  # type: ignore[assignment] - mutable and compared: unhashable
+    for name, method in made.items():
+        if name not in own or name == "__hash__":
+            if name in ("__init__", "__repr__", "__eq__", "__hash__"):  # made for this class
+                method.__qualname__ = f"{cls.__qualname__}.{name}"
+                method.__module__ = cls.__module__
+            setattr(cls, name, method)
+    cls.__record_fields__ = found  # type: ignore[attr-defined]
+    cls.__match_args__ = tuple(names)  # type: ignore[attr-defined]
+    return cls
+
+
+def _init(cls: type, found: dict[str, Field], frozen: bool) -> Callable[..., None]:
+    """`__init__`, the one generated from text: a real signature, and as fast as
+    dataclass's (records are made in hot loops, e.g. a finding per config line)."""
     scope: dict[str, Any] = {f"{_PREFIX}missing": MISSING, f"{_PREFIX}set": object.__setattr__}
-    scope[f"{_PREFIX}frozen"] = FrozenInstanceError
     defaults: list[Any] = []
     body: list[str] = []
     for name, f in found.items():
@@ -156,43 +184,51 @@ def _build(cls: type[T], frozen: bool) -> type[T]:
         body.append("  " + assign)
     if hasattr(cls, "__post_init__"):
         body.append("  self.__post_init__()")
-    shown = ", ".join(f"{n}={{self.{n}!r}}" for n in names if found[n].repr)
-    compared = [n for n in names if found[n].compare]
+    params = "".join(f", {name}" for name in found)
+    source = "\n".join([f"def __init__(self{params}):", *(body or ["  pass"])])
+    exec(source, scope)  # our own text, made of the class's field names
+    init: Callable[..., None] = scope["__init__"]
+    init.__defaults__ = tuple(defaults) or None
+    return init
 
-    def as_tuple(who: str) -> str:
-        return "(" + "".join(f"{who}.{n}," for n in compared) + ")"
 
-    source = [
-        f"def __init__(self, {', '.join(names)}):" if names else "def __init__(self):",
-        *(body or ["  pass"]),
-        "def __repr__(self):",
-        f"  return f'{{self.__class__.__qualname__}}({shown})'",
-        "def __eq__(self, other):",
-        "  if other.__class__ is self.__class__:",
-        f"    return {as_tuple('self')} == {as_tuple('other')}",
-        "  return NotImplemented",
-        "def __setattr__(self, name, value):",
-        f"  raise {_PREFIX}frozen(f'cannot assign to field {{name!r}}')",
-        "def __delattr__(self, name):",
-        f"  raise {_PREFIX}frozen(f'cannot delete field {{name!r}}')",
-        "def __hash__(self):",
-        f"  return hash({as_tuple('self')})",
-    ]
-    exec("\n".join(source), scope)  # our own text, made of the class's field names
-    scope["__init__"].__defaults__ = tuple(defaults) or None
-    made = ["__init__", "__repr__", "__eq__"]
-    own = cls.__dict__
-    explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
-    if frozen:
-        made += ["__setattr__", "__delattr__"] + ([] if explicit_hash else ["__hash__"])
-    elif not explicit_hash:
-        cls.__hash__ = None  # type: ignore[assignment] - mutable and compared: unhashable
-    for name in made:
-        if name not in own or (name == "__hash__" and not explicit_hash):
-            method = scope[name]
-            method.__qualname__ = f"{cls.__qualname__}.{name}"
-            method.__module__ = cls.__module__
-            setattr(cls, name, method)
-    cls.__record_fields__ = found  # type: ignore[attr-defined]
-    cls.__match_args__ = tuple(names)  # type: ignore[attr-defined]
-    return cls
+def _key(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """The compared fields' values as a tuple (attrgetter: no generated code)."""
+    if not names:
+        return lambda obj: ()
+    get = attrgetter(*names)
+    if len(names) == 1:
+        return lambda obj: (get(obj),)
+    return get
+
+
+def _eq(key: Callable[[Any], tuple[Any, ...]]) -> Callable[[Any, Any], Any]:
+    def __eq__(self: Any, other: Any) -> Any:
+        if other.__class__ is self.__class__:
+            return key(self) == key(other)
+        return NotImplemented
+
+    return __eq__
+
+
+def _hash(key: Callable[[Any], tuple[Any, ...]]) -> Callable[[Any], int]:
+    def __hash__(self: Any) -> int:
+        return hash(key(self))
+
+    return __hash__
+
+
+def _repr(shown: list[str]) -> Callable[[Any], str]:
+    def __repr__(self: Any) -> str:
+        values = ", ".join(f"{n}={getattr(self, n)!r}" for n in shown)
+        return f"{self.__class__.__qualname__}({values})"
+
+    return __repr__
+
+
+def _frozen_setattr(self: Any, name: str, value: Any) -> None:
+    raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+def _frozen_delattr(self: Any, name: str) -> None:
+    raise FrozenInstanceError(f"cannot delete field {name!r}")
