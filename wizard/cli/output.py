@@ -4,9 +4,7 @@ with the plain wizard (re-exported here for the commands)."""
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -47,6 +45,8 @@ def demo_project() -> Path:
     """A copy of the sample project in a temporary directory, removed when the process
     exits (a demo leaves nothing behind)."""
     import atexit
+    import shutil
+    import tempfile  # here, not at the top: ~4 ms of every command (random, hashlib)
 
     from wizard import assets_dir
 
