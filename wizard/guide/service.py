@@ -40,6 +40,8 @@ class GuideRequest:
     # Try an anonymous pull first (network): a public image needs no credential.
     probe_public: bool = False
     probe_timeout: float = 10.0
+    # config.yaml as the caller already read it (the flow keeps one): not read again.
+    doc: ConfigDocument | None = field(default=None, repr=False, compare=False)
 
 
 @record
@@ -58,7 +60,7 @@ class GuideContext:
 def resolve(req: GuideRequest) -> GuideContext:
     from wizard.config.document import read_config
 
-    doc = read_config(req.config)
+    doc = req.doc if req.doc is not None else read_config(req.config)
     setup_req = SetupRequest(req.config, req.registry, req.method, req.image)
     _, ref = resolve_image(setup_req, doc)
     info = detect_registry(ref)
