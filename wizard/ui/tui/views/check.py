@@ -127,7 +127,12 @@ class CheckView(StepView):
         continue_button.disabled = not ok
         continue_button.set_class(not ok, "-hidden")
         self.query_one("#continue-anyway").set_class(ok, "-hidden")
-        self.query_one("#back", Button).label = "Back to credentials" if not ok else "Back"
+        back = self.query_one("#back", Button)
+        back.label = "Back to credentials" if not ok else "Back"
+        # Textual's Button.label refreshes the text, not the layout: without this the
+        # button kept the old label's width ("Back" centred in 21 cells) until something
+        # else laid the bar out (the live-check snapshot's flake).
+        back.refresh(layout=True)
         self.query_one("#continue" if ok else "#back").focus()
 
     def palette_commands(self) -> list[tuple[str, str, Any]]:
