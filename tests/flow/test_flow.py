@@ -485,3 +485,17 @@ def test_less_than_at_the_write_question_goes_back_not_out(
             code = plain.run(Flow(config), prompter)  # type: ignore[arg-type]
     assert code == 0
     assert "DOCKER_REGISTRY_ghcr.io: null" in config.read_text()
+
+
+def test_the_guide_is_built_when_its_page_is_shown(tmp_path: Path) -> None:
+    """Every answer lists the questions again; the cloud-side guide (templates, ~13 ms)
+    is built only when a front end shows its page, with the answers given by then."""
+    config = tmp_path / "config.yaml"
+    config.write_text("model_name: m\nbase_image:\n  image: ghcr.io/acme/llm:1.2\n")
+    flow = Flow(config)
+    guide = next(q for q in flow.questions() if q.id == "guide")
+    assert guide.help == "" and not flow._guides  # listed, not built
+    flow.answer("username", "octocat")
+    text = next(q for q in flow.questions() if q.id == "guide").help_text()
+    assert "read:packages" in text and "octocat" in text
+    assert len(flow._guides) == 1

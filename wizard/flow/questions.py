@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import Enum
 
-from wizard.model.record import record
+from wizard.model.record import field, record
 
 
 class Kind(str, Enum):
@@ -43,6 +43,13 @@ class Question:
     # Advice about a value that is accepted all the same (an image without a tag): shown
     # where the value is entered, never refusing it.
     note: Callable[[str], str | None] | None = None
+    # Help too costly to build for every question list (the cloud-side guide: templates,
+    # the guide modules' imports, ~13 ms): built when its page is shown (`help_text`).
+    help_from: Callable[[], str] | None = field(default=None, repr=False, compare=False)
+
+    def help_text(self) -> str:
+        """The help as markdown: `help`, or what `help_from` builds."""
+        return self.help_from() if self.help_from is not None else self.help
 
     @property
     def flag(self) -> str:

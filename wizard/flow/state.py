@@ -209,7 +209,7 @@ class Flow:
             or not (f.from_image and f.default and f.default(ref, self.info))
         ]  # type: ignore[arg-type]
         qs += self._fact_questions(method)
-        qs.append(Question("guide", Kind.INFO, "Cloud-side setup", help=self._guide_help()))
+        qs.append(Question("guide", Kind.INFO, "Cloud-side setup", help_from=self._guide_help))
         if method.provisionable:
             qs.append(
                 Question(

@@ -366,7 +366,7 @@ def _present(flow: Flow, q: Question, prompter: Prompter) -> Any:
     color = console.color_enabled(sys.stderr)
     if q.kind is Kind.INFO:
         if q.id == "guide":
-            prompter.show(q.prompt, console.render_markdown(q.help, color=color))
+            prompter.show(q.prompt, console.render_markdown(q.help_text(), color=color))
         elif q.id == "check":
             result = flow.run_check()
             if result is not None:

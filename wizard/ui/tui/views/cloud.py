@@ -44,7 +44,7 @@ class CloudView(StepView):
             subtitle=f"{reg.label if reg else ''}: {services.method_label(flow)}",
         )
         guide = page.question("guide")
-        self.markdown = guide.help if guide is not None else ""
+        self.markdown = guide.help_text() if guide is not None else ""
         self.can_provision = page.question("provision") is not None
         self.keyless = services.is_keyless(flow)
         self.cloud = services.cloud_name(flow)
@@ -163,9 +163,10 @@ class CloudView(StepView):
     def _refresh_guide(self) -> None:
         """The guide with the IDs just given in place of its placeholders."""
         guide = next((q for q in self.flow.questions() if q.id == "guide"), None)
-        if guide is not None and guide.help != self.markdown:
-            self.markdown = guide.help
-            self.query_one(GuideView).update(guide.help)
+        markdown = guide.help_text() if guide is not None else self.markdown
+        if markdown != self.markdown:
+            self.markdown = markdown
+            self.query_one(GuideView).update(markdown)
 
     @work(thread=True, exclusive=True, group="provision")
     def _plan(self) -> None:
