@@ -121,12 +121,15 @@ def test_the_class_body_keeps_its_own_methods_and_post_init_runs() -> None:
     [
         ("a: int = 1\n    b: int", "non-default argument 'b' follows default argument"),
         ("a: list = []", "mutable default list for field a"),
-        ("_rec_x: int", "may not start"),
+        ("_rec_x: int", "may not be named _rec_x"),
         ("a: ClassVar[int] = 1", "ClassVar"),
+        ("a: InitVar[int]", "InitVar"),
+        ("self: int", "may not be named self"),
+        ("a = field(default=1)", "has no type annotation"),
     ],
 )
-def test_class_bodies_dataclass_refuses_are_refused(body: str, error: str) -> None:
-    scope: dict[str, Any] = {"rec": rec}
+def test_class_bodies_a_record_cannot_make_are_refused(body: str, error: str) -> None:
+    scope: dict[str, Any] = {"rec": rec, "field": rec.field}
     source = f"@rec.record\nclass Bad:\n    {body}\n"
     with pytest.raises((TypeError, ValueError), match=error):
         exec(source, scope)

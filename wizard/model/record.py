@@ -15,8 +15,10 @@ What it makes: `__init__` (fields in order, defaults, `default_factory`, then
 `__post_init__` if the class has one), `__repr__`, `__eq__` (same class, same fields),
 `__match_args__`; frozen: `__setattr__`/`__delattr__` that raise `FrozenInstanceError`
 and `__hash__`; not frozen: unhashable. A method the class body defines is kept. Not
-supported, as nothing here uses it: inheritance between records, `ClassVar` fields,
-ordering, `kw_only`, `slots`. `replace` and `fields` work as dataclasses' do.
+supported, as nothing here uses it, and refused where a class body could ask for it:
+inheritance between records, `ClassVar` and `InitVar` fields, a field named `self`;
+also ordering, `kw_only`, `slots`, `dataclasses.is_dataclass` (False for a record).
+`replace` and `fields` work as dataclasses' do.
 """
 
 from __future__ import annotations
@@ -111,12 +113,20 @@ def replace(obj: T, /, **changes: Any) -> T:
 
 def _fields_of(cls: type) -> dict[str, Field]:
     out: dict[str, Field] = {}
-    own = cls.__dict__.get("__annotations__", {})  # noqa: RUF063 - no `inspect` (6 ms)
+    # The class's own annotations, as strings under `from __future__ import annotations`
+    # (every module here); without it Python 3.14 keeps them behind __annotate__, which
+    # the attribute evaluates. Not inspect.get_annotations: no `inspect` (6 ms).
+    own = cls.__dict__.get("__annotations__")  # noqa: RUF063
+    if own is None:  # Python 3.14, no __future__ import: evaluated now
+        own = getattr(cls, "__annotations__", {})
+    for name, value in cls.__dict__.items():
+        if isinstance(value, Field) and name not in own:
+            raise TypeError(f"{cls.__qualname__}.{name} is a field but has no type annotation")
     for name, annotation in own.items():
-        if str(annotation).startswith(("ClassVar", "typing.ClassVar")):
-            raise TypeError(f"{cls.__qualname__}.{name}: ClassVar is not supported in a record")
-        if name.startswith(_PREFIX):
-            raise TypeError(f"{cls.__qualname__}.{name}: field names may not start {_PREFIX}")
+        if str(annotation).startswith(("ClassVar", "typing.ClassVar", "InitVar", "dataclasses.")):
+            raise TypeError(f"{cls.__qualname__}.{name}: {annotation} is not supported in a record")
+        if name.startswith(_PREFIX) or name == "self":
+            raise TypeError(f"{cls.__qualname__}: a field may not be named {name}")
         value = cls.__dict__.get(name, MISSING)
         f = value if isinstance(value, Field) else Field(default=value)
         f.name = name
