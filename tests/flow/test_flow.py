@@ -461,7 +461,7 @@ def test_less_than_at_the_write_question_goes_back_not_out(
         "\r",  # registry: the detected one
         "\r",  # username: empty
         "\r",  # token: empty (no live check)
-        "<",  # write? back...
+        "<\r",  # write? back...
         "\r",  # ...to the token, empty again
         "y\r",  # write? yes
     ]
@@ -499,3 +499,23 @@ def test_the_guide_is_built_when_its_page_is_shown(tmp_path: Path) -> None:
     text = next(q for q in flow.questions() if q.id == "guide").help_text()
     assert "read:packages" in text and "octocat" in text
     assert len(flow._guides) == 1
+
+
+def test_a_yes_no_takes_a_typed_word_not_the_last_y_or_n(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """questionary's confirm took the last y or n among the keys: "no way" at the write
+    question answered yes, and Enter wrote the file. Now an answer that is not y/yes or
+    n/no is asked again, saying what to type."""
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    config = tmp_path / "config.yaml"
+    config.write_text("model_name: m\n")
+    before = config.read_bytes()
+    keys = ["ghcr.io/acme/llm:1.2\r", "\r", "\r", "\r", "no way\r", "maybe\r", "\r"]
+    with create_pipe_input() as pipe:
+        for k in keys:
+            pipe.send_text(k)
+        prompter = plain.QuestionaryPrompter(input=pipe, output=DummyOutput())
+        code = plain.run(Flow(config), prompter)
+    assert code != 0 and config.read_bytes() == before  # Enter alone: no, never a write
+    assert capsys.readouterr().err.count("Type y or n (or < to go back), then Enter.") == 2

@@ -48,7 +48,7 @@ class QuestionaryPrompter:
     Every prompt is wrapped to the terminal's width at word boundaries (prompt_toolkit
     would cut a long line mid-word); a validation error is printed in full above the
     question asked again (not in a one-line toolbar); an accepted default is echoed;
-    every yes/no waits for Enter."""
+    a yes/no is a typed word and Enter, as every other answer (`<` included)."""
 
     def __init__(self, **pt_kwargs: Any) -> None:
         self.kw = pt_kwargs
@@ -144,23 +144,29 @@ class QuestionaryPrompter:
         return Secret(str(answer))
 
     def confirm(self, q: Question) -> bool:
+        """A typed y/yes or n/no, then Enter; Enter alone takes the default (never a
+        write). questionary's own confirm took the last y or n among the keys typed:
+        "no way" answered yes."""
         import questionary
 
         default = write_default(q)
-        # auto_enter=False: `y` alone submits nothing; Enter does, and the answer stays
-        # on the line ("Yes"/"No").
-        prompt = questionary.confirm(
-            self._message(console.plain_inline(q.prompt)),
-            default=default,
-            auto_enter=False,
-            instruction=f"{_hint(default)} (< to go back) ",
-            **self.kw,
-        )
-        _back_on_less_than(prompt)
-        answer = self._ask(prompt)
-        if answer == _BACK:
-            raise Back
-        return bool(answer)
+        message = f"{console.plain_inline(q.prompt)} {_hint(default)} (< to go back)"
+        while True:
+            answer = self._ask(
+                questionary.text(
+                    self._message(message, 3),
+                    key_bindings=_enter_keeps("yes" if default else "no"),
+                    **self.kw,
+                )
+            )
+            raw = str(answer).strip().lower()
+            if raw == "<":
+                raise Back
+            if raw in ("y", "yes"):
+                return True
+            if raw in ("n", "no"):
+                return False
+            self.error("Type y or n (or < to go back), then Enter.")
 
     def show(self, title: str, body: str) -> None:
         if self.kw.get("output") is None:
@@ -203,24 +209,6 @@ class _Title(list):  # type: ignore[type-arg]
         if get_app().is_done:
             return iter([("", self.label)])
         return super().__iter__()
-
-
-_BACK = "\0back"
-
-
-def _back_on_less_than(prompt: Any) -> None:
-    """`<` on a yes/no goes back, as on every other prompt (questionary's confirm takes
-    only y, n and Enter, so `<` then Enter answered the default: no, and the run ended)."""
-    from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
-
-    kb = KeyBindings()
-
-    @kb.add("<")
-    def _(event: Any) -> None:
-        event.app.exit(result=_BACK)
-
-    app = prompt.application
-    app.key_bindings = merge_key_bindings([kb, app.key_bindings])
 
 
 def _enter_keeps(default: str | None) -> Any:
