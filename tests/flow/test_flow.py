@@ -519,3 +519,19 @@ def test_a_yes_no_takes_a_typed_word_not_the_last_y_or_n(tmp_path: Path, capsys)
         code = plain.run(Flow(config), prompter)
     assert code != 0 and config.read_bytes() == before  # Enter alone: no, never a write
     assert capsys.readouterr().err.count("Type y or n (or < to go back), then Enter.") == 2
+
+
+def test_back_at_the_first_question_says_there_is_nothing_before_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import getpass
+    import io
+
+    config = tmp_path / "config.yaml"
+    config.write_text("model_name: m\n")
+    stdin = io.StringIO("\n".join(["<", "ghcr.io/acme/llm:1.2", "", "", "", "n"]) + "\n")
+    monkeypatch.setattr(getpass, "getpass", lambda *a, **k: stdin.readline().rstrip("\n"))
+    out = io.StringIO()
+    plain.run(Flow(config), plain.LinePrompter(stdin, out))
+    assert "This is the first question: there is nothing to go back to." in out.getvalue()
+    assert config.read_text() == "model_name: m\n"

@@ -415,6 +415,8 @@ def drive(flow: Flow, prompter: Prompter) -> None:
         try:
             value = _present(flow, q, prompter)
         except Back:
+            if not flow.history:
+                prompter.error("This is the first question: there is nothing to go back to.")
             # Back past what was only shown (the guide, the check) to the last answer:
             # else Back right after the guide would show the guide again, forever.
             while flow.history:
