@@ -451,10 +451,10 @@ class Flow:
             try:
                 from wizard.guide.service import GuideRequest, build
 
+                # With the config as the flow read it: not parsed again (~6 ms a guide).
                 req = GuideRequest(
-                    self.config, self.image, None, method, answers, use_baseten=False
+                    self.config, self.image, None, method, answers, use_baseten=False, doc=self.doc
                 )
-                req.doc = self.doc  # as the flow read it: not parsed again (~6 ms a guide)
                 guide, _ = build(req)
                 self._guides[key] = guide.markdown  # type: ignore[attr-defined]
             except (SetupError, ValueError) as e:
