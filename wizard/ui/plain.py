@@ -42,6 +42,15 @@ def _hint(default: bool) -> str:
     return "[Y/n]" if default else "[y/N]"
 
 
+YES_NO_AGAIN = "Type y or n (or < to go back), then Enter."
+
+
+def yes_no(typed: str) -> bool | None:
+    """A typed yes/no, in both prompters: y/yes, n/no (any case), else None (ask again)."""
+    word = typed.strip().lower()
+    return True if word in ("y", "yes") else False if word in ("n", "no") else None
+
+
 class QuestionaryPrompter:
     """Real prompts. `input`/`output` go to prompt_toolkit (pipe input in tests).
 
@@ -159,14 +168,11 @@ class QuestionaryPrompter:
                     **self.kw,
                 )
             )
-            raw = str(answer).strip().lower()
-            if raw == "<":
+            if str(answer).strip() == "<":
                 raise Back
-            if raw in ("y", "yes"):
-                return True
-            if raw in ("n", "no"):
-                return False
-            self.error("Type y or n (or < to go back), then Enter.")
+            if (yes := yes_no(str(answer))) is not None:
+                return yes
+            self.error(YES_NO_AGAIN)
 
     def show(self, title: str, body: str) -> None:
         if self.kw.get("output") is None:
@@ -317,11 +323,9 @@ class LinePrompter:
             if not raw:
                 self._echo("yes" if default else "no")
                 return default
-            if raw in ("y", "yes"):
-                return True
-            if raw in ("n", "no"):
-                return False
-            self._say("  ✗ Type y or n (or < to go back), then Enter.")
+            if (yes := yes_no(raw)) is not None:
+                return yes
+            self._say(f"  ✗ {YES_NO_AGAIN}")
 
     def show(self, title: str, body: str) -> None:
         print(f"\n{title}\n{'-' * len(title)}\n{body}\n", file=self.out)
