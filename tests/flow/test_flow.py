@@ -535,3 +535,20 @@ def test_back_at_the_first_question_says_there_is_nothing_before_it(
     plain.run(Flow(config), plain.LinePrompter(stdin, out))
     assert "This is the first question: there is nothing to go back to." in out.getvalue()
     assert config.read_text() == "model_name: m\n"
+
+
+@pytest.mark.parametrize("key", ["\x03", "\x04"], ids=["ctrl-c", "ctrl-d"])
+def test_ctrl_c_or_ctrl_d_at_a_prompt_cancels_without_a_traceback(tmp_path: Path, key: str) -> None:
+    """Ctrl-D (end of input) reached the user as prompt_toolkit's EOFError traceback."""
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    config = tmp_path / "config.yaml"
+    config.write_text("model_name: m\n")
+    for keys in (["ghcr.io/acme/llm:1.2\r", "\r", "\r", "\r", key], [key]):  # yes/no, text
+        with create_pipe_input() as pipe:
+            for k in keys:
+                pipe.send_text(k)
+            prompter = plain.QuestionaryPrompter(input=pipe, output=DummyOutput())
+            assert plain.run(Flow(config), prompter) == 2
+        assert config.read_text() == "model_name: m\n"

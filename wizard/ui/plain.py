@@ -94,8 +94,12 @@ class QuestionaryPrompter:
         return "\n".join(lines)
 
     def _ask(self, prompt: Any) -> Any:
-        answer = prompt.unsafe_ask()  # raises KeyboardInterrupt on Ctrl-C
-        return answer
+        """The answer; Ctrl-C, and Ctrl-D (end of input, which prompt_toolkit raises as
+        EOFError: a traceback), cancel the run as the line prompter's do."""
+        try:
+            return prompt.unsafe_ask()
+        except EOFError:
+            raise KeyboardInterrupt from None
 
     def choice(self, q: Question) -> str:
         import questionary
