@@ -852,3 +852,45 @@ async def test_a_stage_arriving_after_the_end_does_not_undo_the_final_list(
         await settle(pilot)
         shown = str(current(app).query_one(StageList).render())
         assert "found" in shown and "posted late" not in shown, shown
+
+
+def unreachable_result(flow: Flow, progress: Progress | None = None) -> CheckResult:
+    """What a check without a network shows: every stage, a long detail and its hint."""
+    result = CheckResult(
+        Verdict.UNREACHABLE,
+        flow.image or "",
+        "ghcr.io",
+        "cannot reach the registry: cannot connect to ghcr.io:443: [Errno 101] Network is "
+        "unreachable",
+        "check the network, a proxy (HTTPS_PROXY) or a firewall between you and ghcr.io",
+    )
+    result.steps = [
+        Step("credential", StepStatus.OK, "the credential looks well-formed"),
+        Step("credential", StepStatus.OK, "scopes: read:packages"),
+        Step("resolve", StepStatus.OK, "ghcr.io → https://ghcr.io"),
+        Step("ping", StepStatus.FAILED, "cannot connect to ghcr.io:443"),
+    ]
+    result.warnings = ["the token is a classic PAT: it works until you revoke it"]
+    return result
+
+
+@pytest.mark.parametrize("result", [ok_result, unreachable_result], ids=["ok", "unreachable"])
+async def test_the_verdict_is_in_view_on_a_short_terminal(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch, result: Any
+) -> None:
+    """At 60x20 the stage list filled the page and the verdict and its fix were below
+    the fold: the check's end scrolls them into view."""
+    monkeypatch.setattr(services, "run_check", result)
+    app = make_app(SAMPLE.read_text())
+    async with app.run_test(size=(60, 20)) as pilot:
+        await to_ghcr_check(pilot, "octocat", PAT)
+        await settle(pilot)
+        view = current(app)
+        assert isinstance(view, CheckView) and view.result is not None
+        verdict = view.query_one("#verdict")
+        body = verdict.parent
+        assert body is not None
+        # Scrolled as far as it goes towards the verdict at the top: the verdict, then its
+        # notes (the fix) below it, as much as fits.
+        wanted = min(verdict.virtual_region.y, body.max_scroll_y)
+        assert body.scroll_offset.y == wanted, (body.scroll_offset.y, wanted)

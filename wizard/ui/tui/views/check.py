@@ -134,6 +134,8 @@ class CheckView(StepView):
         # else laid the bar out (the live-check snapshot's flake).
         back.refresh(layout=True)
         self.query_one("#continue" if ok else "#back").focus()
+        # On a short terminal the verdict is below the stage list: show it, and its notes.
+        self.call_after_refresh(verdict.scroll_visible, top=True, animate=False)
 
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         if self.has_class("-failed"):
