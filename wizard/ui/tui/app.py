@@ -24,7 +24,7 @@ from textual.worker import get_current_worker
 from wizard.flow import Flow
 from wizard.model.exits import EXIT_CANCELLED, EXIT_OK
 from wizard.ui.tui import services
-from wizard.ui.tui.navigation import Navigator, Page, PageKind, Step, StepState
+from wizard.ui.tui.navigation import Navigator, Page, PageKind, Step
 from wizard.ui.tui.views.base import StepView
 from wizard.ui.tui.widgets.step_list import StepList
 
@@ -359,7 +359,7 @@ class WizardApp(App[int]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         if self.page is not None and not self.finished:
             for step, state in self.nav.states(self.page):
-                if state in (StepState.DONE, StepState.FAILED):
+                if state.finished:
                     yield SystemCommand(
                         f"Go to step: {step.label}",
                         "Back to a finished step (later answers are undone)",

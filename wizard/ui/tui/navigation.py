@@ -87,6 +87,11 @@ class StepState(str, Enum):
     PENDING = "pending"
     SKIPPED = "skipped"  # nothing to ask there for this registry and method
 
+    @property
+    def finished(self) -> bool:
+        """Taken (passed or failed): the step list and the palette can go back to it."""
+        return self in (StepState.DONE, StepState.FAILED)
+
 
 @record
 class Page:

@@ -19,9 +19,6 @@ _MARKS = {
 }
 
 
-_FINISHED = (StepState.DONE, StepState.FAILED)  # can be gone back to
-
-
 class StepList(OptionList):
     class GoTo(Message):
         """The user chose a finished step."""
@@ -41,14 +38,14 @@ class StepList(OptionList):
             label = Content.from_markup("$label", label=step.label)
             if state is StepState.CURRENT:
                 label = label.stylize("bold")
-            elif state not in _FINISHED:
+            elif not state.finished:
                 label = label.stylize("dim")
             prompt = Content.from_markup(_MARKS[state]) + Content(" ") + label
             options.append(
                 Option(
                     prompt,
                     id=step.name.lower(),
-                    disabled=state not in _FINISHED or self.locked,
+                    disabled=not state.finished or self.locked,
                 )
             )
         self.set_options(options)
