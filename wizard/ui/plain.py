@@ -39,7 +39,7 @@ def write_default(q: Question) -> bool:
 
 
 def _hint(default: bool) -> str:
-    return "[Y/n]" if default else "[y/N]"
+    return ("[Y/n]" if default else "[y/N]") + " (< to go back)"
 
 
 YES_NO_AGAIN = "Type y or n (or < to go back), then Enter."
@@ -163,7 +163,7 @@ class QuestionaryPrompter:
         import questionary
 
         default = write_default(q)
-        message = f"{console.plain_inline(q.prompt)} {_hint(default)} (< to go back)"
+        message = f"{console.plain_inline(q.prompt)} {_hint(default)}"
         while True:
             answer = self._ask(
                 questionary.text(
@@ -320,8 +320,8 @@ class LinePrompter:
     def confirm(self, q: Question) -> bool:
         default = write_default(q)
         while True:
-            hint = f"{_hint(default)} (< to go back)"
-            raw = self._read(f"? {console.plain_inline(q.prompt)} {hint}").strip().lower()
+            raw = self._read(f"? {console.plain_inline(q.prompt)} {_hint(default)}")
+            raw = raw.strip().lower()
             if raw == "<":
                 raise Back
             if not raw:
