@@ -18,6 +18,7 @@ from wizard.ui.console import (
     print_diff,
     print_outcome,
     print_steps,
+    render_markdown,
     warn,
 )
 
@@ -106,8 +107,6 @@ def print_guide(guide: Any, *, fmt: str = "text") -> None:
 
         print(json.dumps(guide_json(guide), indent=2))
     elif fmt == "text" and sys.stdout.isatty():
-        from wizard.ui.console import render_markdown
-
         print(render_markdown(guide.markdown, color=color_enabled(sys.stdout)))
     else:
         print(guide.markdown)

@@ -275,14 +275,13 @@ def _diagnosed(
         file_report = diagnose_file(t, version)
         if file_report is not None:
             file_report.sort()
-            if strip:  # crossing processes: the findings are placed; the trees stay here
-                if file_report.node is None:
-                    pass
-                elif keep_data:  # --live: the data, and where each key is
+            # Crossing processes: the findings are placed; the trees stay here (--live
+            # keeps the data, and where each key is).
+            if strip and file_report.node is not None:
+                if keep_data:
                     file_report.node = KeyLines.of(file_report.node)
                 else:
-                    file_report.node = PARSED
-                    file_report.data = None
+                    file_report.node, file_report.data = PARSED, None
             out.append(file_report)
     return out
 

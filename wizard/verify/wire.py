@@ -31,10 +31,10 @@ from wizard.model.record import field, record
 from wizard.verify import runtime
 
 MAX_BODY = 4 * 1024 * 1024
-_HEX = frozenset(b"0123456789abcdefABCDEF")
 MAX_HEAD = 64 * 1024  # status line + headers
 MAX_HEADERS = 100
 _NO_BODY = {204, 304}
+_HEX = frozenset(b"0123456789abcdefABCDEF")  # a chunk size's digits
 
 
 class HTTPError(Exception):
