@@ -338,9 +338,18 @@ def test_plain_without_a_terminal_names_the_missing_flags(tmp_path: Path) -> Non
     assert not config.exists()
 
 
-def test_real_questionary_prompts_over_pipe_input(tmp_path: Path) -> None:
+def run_keys(config: Path, keys: list[str]) -> int:
+    """The plain wizard with real questionary prompts, `keys` typed into them."""
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
+
+    with create_pipe_input() as pipe:
+        for k in keys:
+            pipe.send_text(k)
+        return plain.run(Flow(config), plain.QuestionaryPrompter(input=pipe, output=DummyOutput()))
+
+
+def test_real_questionary_prompts_over_pipe_input(tmp_path: Path) -> None:
 
     config = tmp_path / "config.yaml"
     config.write_text("model_name: m\n")
@@ -351,11 +360,7 @@ def test_real_questionary_prompts_over_pipe_input(tmp_path: Path) -> None:
         "\r",  # token: empty, skip the live check
         "y\r",  # write? (y, then Enter: a yes/no never submits on one key)
     ]
-    with create_pipe_input() as pipe:
-        for k in keys:
-            pipe.send_text(k)
-        prompter = plain.QuestionaryPrompter(input=pipe, output=DummyOutput())
-        code = plain.run(Flow(config), prompter)
+    code = run_keys(config, keys)
     assert code == 0
     assert "DOCKER_REGISTRY_ghcr.io: null" in config.read_text()
 
@@ -472,17 +477,9 @@ def test_less_than_at_the_write_question_goes_back_not_out(
         stdin = io.StringIO("\n".join(lines) + "\n")
         # getpass reads the terminal itself (its echo off): here, the same lines
         monkeypatch.setattr(getpass, "getpass", lambda *a, **k: stdin.readline().rstrip("\n"))
-        prompter: object = plain.LinePrompter(stdin, io.StringIO())
-        code = plain.run(Flow(config), prompter)  # type: ignore[arg-type]
+        code = plain.run(Flow(config), plain.LinePrompter(stdin, io.StringIO()))
     else:
-        from prompt_toolkit.input import create_pipe_input
-        from prompt_toolkit.output import DummyOutput
-
-        with create_pipe_input() as pipe:
-            for k in keys:
-                pipe.send_text(k)
-            prompter = plain.QuestionaryPrompter(input=pipe, output=DummyOutput())
-            code = plain.run(Flow(config), prompter)  # type: ignore[arg-type]
+        code = run_keys(config, keys)
     assert code == 0
     assert "DOCKER_REGISTRY_ghcr.io: null" in config.read_text()
 
@@ -505,18 +502,12 @@ def test_a_yes_no_takes_a_typed_word_not_the_last_y_or_n(tmp_path: Path, capsys)
     """questionary's confirm took the last y or n among the keys: "no way" at the write
     question answered yes, and Enter wrote the file. Now an answer that is not y/yes or
     n/no is asked again, saying what to type."""
-    from prompt_toolkit.input import create_pipe_input
-    from prompt_toolkit.output import DummyOutput
 
     config = tmp_path / "config.yaml"
     config.write_text("model_name: m\n")
     before = config.read_bytes()
     keys = ["ghcr.io/acme/llm:1.2\r", "\r", "\r", "\r", "no way\r", "maybe\r", "\r"]
-    with create_pipe_input() as pipe:
-        for k in keys:
-            pipe.send_text(k)
-        prompter = plain.QuestionaryPrompter(input=pipe, output=DummyOutput())
-        code = plain.run(Flow(config), prompter)
+    code = run_keys(config, keys)
     assert code != 0 and config.read_bytes() == before  # Enter alone: no, never a write
     assert capsys.readouterr().err.count("Type y or n (or < to go back), then Enter.") == 2
 
@@ -540,15 +531,9 @@ def test_back_at_the_first_question_says_there_is_nothing_before_it(
 @pytest.mark.parametrize("key", ["\x03", "\x04"], ids=["ctrl-c", "ctrl-d"])
 def test_ctrl_c_or_ctrl_d_at_a_prompt_cancels_without_a_traceback(tmp_path: Path, key: str) -> None:
     """Ctrl-D (end of input) reached the user as prompt_toolkit's EOFError traceback."""
-    from prompt_toolkit.input import create_pipe_input
-    from prompt_toolkit.output import DummyOutput
 
     config = tmp_path / "config.yaml"
     config.write_text("model_name: m\n")
     for keys in (["ghcr.io/acme/llm:1.2\r", "\r", "\r", "\r", key], [key]):  # yes/no, text
-        with create_pipe_input() as pipe:
-            for k in keys:
-                pipe.send_text(k)
-            prompter = plain.QuestionaryPrompter(input=pipe, output=DummyOutput())
-            assert plain.run(Flow(config), prompter) == 2
+        assert run_keys(config, keys) == 2
         assert config.read_text() == "model_name: m\n"
