@@ -5,6 +5,7 @@ To a pipe every line is whole."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -74,3 +75,26 @@ def test_doctor_wraps_messages_and_keeps_each_fix_whole(tmp_path: object) -> Non
     assert f"    fix: {COMMAND}" in lines, lines
     assert all(len(line) <= 60 for line in lines if not line.startswith("    fix:")), lines
     assert message.strip() in " ".join(" ".join(lines).split())  # every word, in order
+
+
+@pytest.mark.parametrize("color", [False, True], ids=["plain", "color"])
+def test_a_long_stage_line_hangs_under_its_mark_in_colour_too(
+    monkeypatch: pytest.MonkeyPatch, color: bool
+) -> None:
+    """A painted ✗ was counted as escape bytes, not a mark: the stage's detail wrapped
+    to column 0 (and early)."""
+    from wizard.verify.verdict import Step, StepStatus
+
+    monkeypatch.setenv("COLUMNS", "61")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("FORCE_COLOR" if color else "NO_COLOR", "1")
+    result = _failed()
+    detail = "cannot reach the registry: cannot connect to registry-1.docker.io:443: no name"
+    result.steps = [Step("ping", StepStatus.FAILED, detail)]
+    out = Terminal()
+    print_check(result, stream=out)
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", s) for s in out.getvalue().splitlines()]
+    at = next(i for i, s in enumerate(lines) if s.startswith("    ✗ ping"))
+    assert lines[at + 1].startswith("      ") and "no name" in lines[at + 1], lines
+    assert all(len(s) <= 60 for s in lines[at : at + 2]), lines
+    assert ("\x1b[" in out.getvalue()) is color

@@ -41,6 +41,7 @@ def width(stream: TextIO | None = None) -> int:
 
 # A line's hanging indent: its own indent plus a list marker ("1. ", "- ", "✗ ").
 _HANG = re.compile(r"^(\s*(?:(?:\d+[.)]|[-*•✓✗?!])\s+)?)")
+_PAINT = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def wrap(text: str, columns: int | None = None) -> str:
@@ -52,18 +53,37 @@ def wrap(text: str, columns: int | None = None) -> str:
     columns = columns or width()
     out: list[str] = []
     for line in text.splitlines() or [""]:
-        if len(line) <= columns:
+        visible = _PAINT.sub("", line)  # what `paint` added takes no column
+        if len(visible) <= columns:
             out.append(line.rstrip())
             continue
-        hang = " " * len(_HANG.match(line).group(1))  # type: ignore[union-attr]
-        out += textwrap.wrap(
-            line,
+        hang = " " * len(_HANG.match(visible).group(1))  # type: ignore[union-attr]
+        pieces = textwrap.wrap(
+            visible,
             columns,
             subsequent_indent=hang,
             break_long_words=False,
             break_on_hyphens=False,
         ) or [""]
+        if visible != line:  # painted (a mark at its start): the first piece keeps the paint
+            first = _painted_prefix(line, len(pieces[0]))
+            if _PAINT.sub("", first) == pieces[0] and not _PAINT.search(line, len(first)):
+                pieces[0] = first
+        out += pieces
     return "\n".join(out)
+
+
+def _painted_prefix(line: str, n: int) -> str:
+    """The start of `line` that shows its first `n` characters, with the paint in it."""
+    i = seen = 0
+    while i < len(line):
+        if m := _PAINT.match(line, i):
+            i = m.end()
+        elif seen == n:
+            break
+        else:
+            i, seen = i + 1, seen + 1
+    return line[:i]
 
 
 def _say(prefix: str, code: str, message: str) -> None:
