@@ -5,6 +5,7 @@ check and the process exits when it has printed; nothing the user typed is print
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import subprocess
@@ -299,6 +300,58 @@ def test_a_password_escaped_in_a_refusal_is_hidden(
     r, _ = check(*with_login(srv), stdin=password)
     assert "Traceback" not in r.stderr
     _every_form_hidden(r, password)
+
+
+@pytest.mark.parametrize(
+    "escape",
+    [
+        html.escape,  # a registry's HTML error page
+        lambda p: json.dumps(p)[1:-1].translate(
+            str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+        ),  # Go's encoding/json
+        lambda p: p.encode().hex().upper(),
+    ],
+    ids=["html", "go-json", "HEX"],
+)
+def test_a_password_echoed_escaped_as_a_server_escapes_it_is_hidden(
+    serve: Callable[..., LoopbackServer], escape: Callable[[str], str]
+) -> None:
+    password = "Pa&ss<w0rd>SECRET-9876"
+    body = f"denied: {escape(password)}".encode()
+    srv = serve(
+        evil.basic_then(lambda m, p, h: Response(403, {"Content-Type": "text/plain"}, body))
+    )
+    for fmt in ("json", "text"):
+        r, _ = check(*with_login(srv), "--format", fmt, stdin=password)
+        assert "Traceback" not in r.stderr
+        assert escape(password) not in r.stdout + r.stderr
+        _every_form_hidden(r, password)
+
+
+@pytest.mark.parametrize(
+    "realm",
+    ["http://{o}/token", "http://{r}@{o}/token", "http://{r}\\@{o}/token", "//{o}/token"],
+    ids=["other-port", "userinfo", "backslash-userinfo", "scheme-relative"],
+)
+def test_a_realm_on_another_loopback_port_never_gets_the_login(
+    serve: Callable[..., LoopbackServer], realm: str
+) -> None:
+    """Not allowed with --allow-realm: the registry's own host is not a blank cheque for
+    its other ports, however the realm's URL dresses the other one up."""
+    other = serve(
+        lambda m, p, h, b: Response(200, {"Content-Type": "application/json"}, b'{"token":"t"}')
+    )
+    box: dict[str, str] = {}
+
+    def challenge(m: str, p: str, h: Any, b: bytes) -> Response:
+        url = realm.format(r=box["r"], o=other.host)
+        return Response(401, {"WWW-Authenticate": f'Bearer realm="{url}",service="x"'})
+
+    srv = serve(challenge)
+    box["r"] = srv.host
+    r, _ = check(*with_login(srv, "--timeout", "5"))
+    assert verdict(r)["verdict"] != "ok"
+    assert all(q.header("Authorization") is None for q in other.requests)
 
 
 def test_a_servers_control_characters_never_reach_the_terminal(

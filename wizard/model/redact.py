@@ -47,19 +47,26 @@ def printable(text: str) -> str:
     return text.translate(_CONTROLS)
 
 
+# How Go's encoding/json (the registries' own language) writes these inside a string.
+_GO_JSON = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
 def forms(value: str) -> set[str]:
     """`value` as a server might echo it back: as is, in base64 (standard or URL-safe,
-    padded or not), in hex, percent-encoded, and escaped as repr() and JSON do."""
+    padded or not), in hex (either case), percent-encoded, escaped as repr(), JSON (as
+    Python and Go write it) and HTML do."""
     import base64
+    import html
+    import json
     from urllib.parse import quote
 
     if not value:
         return set()
-    import json
-
     raw = value.encode("utf-8", "surrogateescape")
+    as_json = json.dumps(value)[1:-1]
     # ... and escaped, as a repr() or a JSON string shows it (a backslash doubled).
-    out = {value, raw.hex(), quote(value, safe=""), repr(value)[1:-1], json.dumps(value)[1:-1]}
+    out = {value, raw.hex(), raw.hex().upper(), quote(value, safe=""), repr(value)[1:-1]}
+    out |= {as_json, as_json.translate(_GO_JSON), html.escape(value), html.escape(value, False)}
     for enc in (base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()):
         out |= {enc, enc.rstrip("=")}
     return {f for f in out if len(f) >= 4}
