@@ -58,9 +58,15 @@ def parse_challenges(header: str | None) -> list[Challenge]:
     `Negotiate, Basic realm="x"`), each with its parameters."""
     if not header:
         return []
-    starts = [(m.start(1), m.group(1)) for m in _SCHEME.finditer(header)]
-    # A "scheme" inside a quoted parameter value is no scheme: keep those outside quotes.
-    starts = [(i, s) for i, s in starts if header.count('"', 0, i) % 2 == 0]
+    # A "scheme" inside a quoted parameter value is no scheme: keep those outside quotes
+    # (the quotes before each counted once along the header: a 64 KB challenge of
+    # thousands of words cost 0.4 s when each count started from its beginning).
+    starts, quotes, counted = [], 0, 0
+    for m in _SCHEME.finditer(header):
+        quotes += header.count('"', counted, m.start(1))
+        counted = m.start(1)
+        if quotes % 2 == 0:
+            starts.append((m.start(1), m.group(1)))
     out = []
     for n, (i, scheme) in enumerate(starts):
         end = starts[n + 1][0] if n + 1 < len(starts) else len(header)
