@@ -4,6 +4,7 @@ command palette, Copy, the cloud check and provisioning, credentials, and the wr
 from __future__ import annotations
 
 import base64
+import gc
 import json
 import threading
 from pathlib import Path
@@ -113,6 +114,47 @@ def test_run_tui_exit_codes_and_message(
     lines = [line.strip() for line in err.splitlines()]
     assert "registry-wizard secret set --image ghcr.io/acme/llm-base:1.2 --username <user>" in lines
     assert "truss push" not in err and "`" not in err
+
+
+def test_the_cyclic_collector_is_off_while_starting_and_on_from_the_first_frame(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Starting, the collector would walk every object textual and the wizard make (tens of
+    ms of the first screen); once the first frame is shown it runs again, or a long session
+    would never free a cycle. A crash on the way up leaves it on as well."""
+    seen: dict[str, bool] = {}
+    mount = WizardApp.on_mount
+
+    async def on_mount(self: WizardApp) -> None:
+        seen["starting"] = gc.isenabled()
+        await mount(self)
+
+    def run(self: WizardApp) -> Any:
+        async def pilot_keys(pilot: Any) -> None:
+            await settle(pilot)
+            seen["first screen shown"] = gc.isenabled()
+            await press(pilot, "q")
+
+        self.cursor_blink = False
+        return App.run(self, headless=True, auto_pilot=pilot_keys)
+
+    (isolated / "config.yaml").write_text(SAMPLE.read_text())
+    monkeypatch.setattr(WizardApp, "on_mount", on_mount)
+    monkeypatch.setattr(WizardApp, "run", run)
+    try:
+        assert run_tui(Flow(Path("config.yaml"))) == 2
+    finally:
+        gc.unfreeze()  # the test process's objects back to the collector
+    assert seen == {"starting": False, "first screen shown": True}
+    assert gc.isenabled()
+
+    def crash(self: WizardApp) -> Any:
+        raise RuntimeError("the terminal went away")
+
+    monkeypatch.setattr(WizardApp, "run", crash)
+    with pytest.raises(RuntimeError):
+        run_tui(Flow(Path("config.yaml")))
+    assert gc.isenabled()
 
 
 def test_the_command_line_opens_the_wizard_with_its_transport_flags(

@@ -7,7 +7,7 @@ the services the CLI calls (`wizard.ui.tui.services`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -81,6 +81,7 @@ class WizardApp(App[int]):
         cursor_blink: bool = True,
         spinners: bool = True,
         theme: str | None = None,
+        on_first_frame: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         _no_event_log_file()
@@ -97,6 +98,7 @@ class WizardApp(App[int]):
         self.busy = False  # a worker is using the flow: answers wait
         self.writing = False  # quitting now could not say whether anything was written
         self._primed: tuple[object, ...] | None = None
+        self._on_first_frame = on_first_frame
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -111,6 +113,11 @@ class WizardApp(App[int]):
         self.sub_title = str(self.flow.config)
         await self.show_page()
         self.set_timer(0.3, self._warm_views)  # after the first frame is on the terminal
+
+    def on_ready(self) -> None:
+        """The first frame is on the terminal."""
+        if self._on_first_frame is not None:
+            self._on_first_frame()
 
     @property
     def view(self) -> StepView | None:
