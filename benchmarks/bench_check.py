@@ -1,6 +1,6 @@
 """Live-check speed on loopback against skopeo, the Go peer, in the same run.
 
-    python benchmarks/bench_check.py [--rounds N] [--bcrypt-cost C] [--bare-site]
+    python benchmarks/bench_check.py [--rounds N] [--bcrypt-cost C] [--bare-site | --python PATH]
 
 Two registries (CNCF distribution, Debian's `docker-registry`): token auth (as ECR, GAR,
 GHCR and Docker Hub do it) and htpasswd, where every Basic-authenticated request pays the
@@ -209,13 +209,17 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--bcrypt-cost", type=int, default=10)
     parser.add_argument("--bare-site", action="store_true", help="see benchmarks/measure.py")
+    parser.add_argument("--python", help="a clean virtualenv's python: see benchmarks/measure.py")
     args = parser.parse_args()
     if shutil.which("skopeo") is None:
         print("skopeo is not installed (apt-get install skopeo): it is the peer measured against")
         return 2
     registry_server.BCRYPT_ROUNDS = args.bcrypt_cost
     os.environ.setdefault("HOME", "/tmp")
-    print(f"htpasswd bcrypt cost {args.bcrypt_cost}; bare site: {measure.BARE_SITE}")
+    print(
+        f"htpasswd bcrypt cost {args.bcrypt_cost}; bare site: {measure.BARE_SITE}; "
+        f"python: {measure.PYTHON}"
+    )
     results = [bench(mode, args.rounds) for mode in ("htpasswd", "token")]
     return 0 if all(results) else 1
 

@@ -1,6 +1,6 @@
 """Whole-process timings of the paths a user waits on, against the interpreter floor.
 
-    python benchmarks/bench_cli.py [--runs N] [--bare-site]
+    python benchmarks/bench_cli.py [--runs N] [--bare-site | --python PATH]
 
 Targets (issue: speed): `registry-wizard --help` <= 3x `python -c pass` (the same
 interpreter, measured interleaved), `setup --dry-run` on a real-sized config <= 0.10 s.

@@ -1,6 +1,6 @@
 """Time to the first screen of the Textual wizard, as medians.
 
-    python benchmarks/bench_tui.py [--runs N] [--bare-site]
+    python benchmarks/bench_tui.py [--runs N] [--bare-site | --python PATH]
 
 Paired, in a real pty (what a user sees): `registry-wizard` on the sample project and a
 minimal Textual app (Header, Static, Footer), each started in a pseudo-terminal of

@@ -5,9 +5,14 @@ Processes are timed start to exit with `os.wait4`, whose rusage gives the child'
 peak RSS (what `/usr/bin/time -v` reports as "Maximum resident set size").
 
 The package is byte-compiled first and PYTHONDONTWRITEBYTECODE dropped, as after
-`pip install`. `--bare-site` (every benchmark takes it): run the wizard and the floor as `python -S`
-with site-packages on PYTHONPATH, so no `.pth` hook runs at startup. Some machines add
-one (this sandbox's certifi hook costs ~50 ms per interpreter); a user's does not.
+`pip install`. Some machines add a `.pth` hook that runs in every interpreter (this
+sandbox's certifi hook costs ~35-50 ms); a user's does not. Two ways around it (every
+benchmark takes both):
+- `--python PATH`: run the wizard (its console script beside PATH) and the floor with the
+  interpreter of a clean virtualenv, as a user installs it:
+  `python -m venv /tmp/v && /tmp/v/bin/pip install -e .` then `--python /tmp/v/bin/python`;
+- `--bare-site`: run them as `python -S` with site-packages on PYTHONPATH (no `site` at
+  all: a few ms faster than a user's machine).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BARE_SITE = "--bare-site" in sys.argv
+PYTHON = sys.argv[sys.argv.index("--python") + 1] if "--python" in sys.argv else sys.executable
 
 
 def _compile() -> None:
@@ -75,12 +81,12 @@ def _env(extra: dict[str, str] | None) -> dict[str, str]:
 
 
 def python() -> list[str]:
-    return [sys.executable, "-S"] if BARE_SITE else [sys.executable]
+    return [PYTHON, "-S"] if BARE_SITE else [PYTHON]
 
 
 def wizard() -> list[str]:
     """The installed console script (not a shell shim in front of it), else -m wizard."""
-    script = Path(sys.executable).parent / "registry-wizard"
+    script = Path(PYTHON).parent / "registry-wizard"
     if script.is_file() and not BARE_SITE:
         return [str(script)]
     return [*python(), "-m", "wizard"]
