@@ -51,6 +51,7 @@ def _settled() -> None:
     again and again while they are made: ~35 ms before the first screen, 16 ms of it one
     full collection in the middle of the first frame. So it is off until that frame is
     shown; then what exists is frozen (never walked again) and it runs as usual on what
-    the app makes from then on."""
+    the app makes from then on. What the freeze keeps that later becomes garbage (the
+    first step's view, once left) stays until exit: bounded, once a session."""
     gc.freeze()
     gc.enable()
