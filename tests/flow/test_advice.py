@@ -3,6 +3,7 @@ without a tag), and a key file read as the live check will read it."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -81,10 +82,18 @@ def test_the_key_file_path_may_start_with_a_tilde(
 ) -> None:
     home = tmp_path / "home"
     home.mkdir()
-    (home / "key.json").write_text('{"type": "service_account"}')
+    key = {"type": "service_account", "client_email": "a@p.iam.gserviceaccount.com"}
+    # a token_uri the check refuses before contacting anything: the file was read
+    key["token_uri"] = "https://tokens.example.invalid/token"
+    (home / "key.json").write_text(json.dumps(key))
     monkeypatch.setenv("HOME", str(home))
     flow = _to_key_file(tmp_path)
     assert flow.answer("key-file", "~/key.json") is None
+    # The live check reads the file the form's check read (it said "no such file").
+    result = flow.run_check()
+    assert result is not None and not result.ok
+    assert "cannot read the key file" not in result.detail, result.detail
+    assert "token_uri" in result.detail, result.detail
     empty = _to_key_file(tmp_path)
     assert empty.answer("key-file", "") is None  # empty: skip the live check
 

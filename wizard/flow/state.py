@@ -804,7 +804,7 @@ def _check_key_file(value: str) -> str | None:
     from wizard.verify.sources import SourceError, load_service_account_key
 
     try:
-        load_service_account_key(Path(value.strip()).expanduser())
+        load_service_account_key(Path(value.strip()))
     except SourceError as e:
         return f"{e.detail}; {e.hint}" if e.hint else e.detail
     return None

@@ -118,10 +118,13 @@ def ecr_token(info: RegistryInfo, *, profile: str | None = None, timeout: float 
 
 
 def load_service_account_key(path: Path) -> dict[str, Any]:
-    """Read a GCP key file; a base64-encoded key is recognised and explained."""
+    """Read a GCP key file; a base64-encoded key is recognised and explained. `~` is the
+    user's home wherever the path comes from (a flag, a typed answer, the wizard's form):
+    the form's check and the live check read the same file."""
     from wizard.config.document import ConfigError
     from wizard.config.files import read_regular
 
+    path = path.expanduser()
     try:
         raw = read_regular(path, limit=64 * 1024)  # a key is about 2 KB
     except ConfigError as e:
