@@ -66,6 +66,21 @@ def test_read_only_file_is_refused_untouched(tmp_path: Path) -> None:
     assert _files(tmp_path) == {"config.yaml"}
 
 
+def test_writability_is_judged_at_write_time_not_at_read_time(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("a: 1\n")
+    config.chmod(0o444)
+    doc = read_config(config)  # read while read-only, as the wizard's start does
+    config.chmod(0o644)  # the user's chmod in another window
+    write_config(doc, "a: 2\n")
+    assert config.read_text() == "a: 2\n"
+    doc = read_config(config)
+    config.chmod(0o444)  # and the other way round
+    with pytest.raises(ConfigError, match="read-only"):
+        write_config(doc, "a: 3\n")
+    assert config.read_text() == "a: 2\n"
+
+
 def test_new_file_gets_umask_mode(tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
     old = os.umask(0o022)

@@ -563,6 +563,30 @@ async def test_a_file_changed_meanwhile_is_not_overwritten(make_app: AppFactory)
     assert Path("config.yaml").read_text().endswith("# edited elsewhere\n")
 
 
+async def test_a_read_only_config_is_named_and_writable_again_after_chmod(
+    make_app: AppFactory,
+) -> None:
+    """Corpus examples copied with cp keep mode 0444. Write names the file, and a
+    `chmod u+w` in another window lets the next Write through, answers kept (the mode
+    was judged as read at start: restart and answer everything again)."""
+    app = make_app(SAMPLE.read_text())
+    config = Path("config.yaml")
+    config.chmod(0o444)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "enter", "enter", "enter")
+        assert kind(app) is PageKind.REVIEW
+        await press(pilot, "enter")
+        assert kind(app) is PageKind.REVIEW
+        error = str(current(app).query_one(".view-error").render())
+        assert "config.yaml: is read-only; make it writable (chmod u+w)" in error, error
+        assert config.read_text() == SAMPLE.read_text()
+        config.chmod(0o644)
+        await press(pilot, "enter")
+        assert kind(app) is PageKind.DONE
+    assert "DOCKER_REGISTRY_ghcr.io" in config.read_text()
+
+
 async def test_current_setup_fix_keeps_the_values(make_app: AppFactory) -> None:
     app = make_app(FIXTURE.read_text())
     async with app.run_test(size=(100, 32)) as pilot:

@@ -15,16 +15,20 @@ class ConfigChanged(ConfigError):
 
 
 def check_writable(doc: ConfigDocument) -> None:
-    """Refuse early, before asking the user anything, when the write cannot happen."""
-    if doc.exists and doc.mode is not None and not doc.mode & stat.S_IWUSR:
+    """Refuse early, before asking the user anything, when the write cannot happen. The
+    file is judged as it is now, not as it was read: a `chmod u+w` in another window
+    while the wizard waits on Write lets the next Write through."""
+    st: os.stat_result | None = None
+    if doc.exists:
+        with contextlib.suppress(OSError):
+            st = os.stat(doc.real_path)
+    mode = st.st_mode if st is not None else doc.mode
+    if doc.exists and mode is not None and not mode & stat.S_IWUSR:
         raise ConfigError(
             doc.path, "is read-only; make it writable (chmod u+w) or pass --dry-run to preview"
         )
     if doc.exists:
-        try:
-            links = os.stat(doc.real_path).st_nlink
-        except OSError:
-            links = 1
+        links = st.st_nlink if st is not None else 1
         if links > 1:
             raise ConfigError(
                 doc.path,

@@ -81,8 +81,10 @@ def finish(
     try:
         if edit.changed:
             check_writable(plan.doc)
-    except (SetupError, ConfigError) as e:
-        raise FinishError(getattr(e, "message", str(e))) from None
+    except ConfigError as e:  # "config.yaml: is read-only; ...": the file named
+        raise FinishError(str(e)) from None
+    except SetupError as e:
+        raise FinishError(e.message) from None
     created: list[str] = []
     if provision is not None and not provision.empty:
         from wizard.guide.provision import ProvisionError, apply_provision
