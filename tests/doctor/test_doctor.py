@@ -513,10 +513,33 @@ def test_a_tree_through_the_cli_exits_1_and_groups_per_file(tree: Path) -> None:
     assert (
         "models/team/nested/bad/config.yaml\n  models/team/nested/bad/config.yaml:2: error:" in out
     )
-    assert "[secrets-null]\n    fix: run --fix (write `secrets: {}`" in out
+    # a command to copy, naming the file (from the directory doctor was run in)
+    assert (
+        "[secrets-null]\n    fix: registry-wizard doctor --fix "
+        "models/team/nested/bad/config.yaml (write `secrets: {}`"
+    ) in out
     assert "broken/config.yaml:2: error: invalid YAML" in out
     assert "6 configs checked, 4 with findings" in out
     assert "\x1b[" not in out
+
+
+def test_a_fix_command_from_a_tree_names_the_file_it_fixes(tmp_path: Path) -> None:
+    """Run in a directory, doctor's `registry-wizard setup ...` fix for a config below it
+    must edit that config: without --config, setup picks the one nearest the directory
+    (a newcomer's pass: `--method oidc does not work with Docker Hub`, another file)."""
+    (tmp_path / "config.yaml").write_text("model_name: top\nbase_image:\n  image: python:3.11\n")
+    gcp = tmp_path / "my models" / "gcp"
+    gcp.mkdir(parents=True)
+    (gcp / "config.yaml").write_text(
+        "model_name: m\nbase_image:\n  image: us-docker.pkg.dev/p/r/app:1.0\n"
+        "  docker_auth:\n    auth_method: GCP_SERVICE_ACCOUNT_JSON\n"
+        "    registry: us-docker.pkg.dev\n    secret_name: gcp-key\n"
+    )
+    r = run_doctor(".", "--truss-version", "0.18.36", cwd=tmp_path)
+    fixes = [line.strip() for line in r.stdout.splitlines() if "registry-wizard setup" in line]
+    assert fixes, r.stdout
+    for line in fixes:
+        assert "registry-wizard setup --config 'my models/gcp/config.yaml'" in line, line
 
 
 def test_an_unreadable_directory_is_a_warning(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:

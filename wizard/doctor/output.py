@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -186,7 +187,11 @@ def render_text(
             where = f"{name}:{d.line}" if d.line else name
             sev = paint(d.severity.value, _PAINT[d.severity])
             lines.append(prose(f"  {where}: {sev}: {d.message} [{d.rule}]"))
-            fix = f"run --fix ({d.fix})" if d.fixable else d.fix
+            fix = (
+                f"registry-wizard doctor --fix {shlex.quote(name)} ({d.fix})"
+                if d.fixable
+                else d.fix
+            )
             first, *rest = fix.splitlines() or [""]
             lines.append(f"    fix: {first}")
             lines.extend(f"         {r}" for r in rest)

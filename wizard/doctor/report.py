@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 from pathlib import Path
 from typing import Any
 
 from wizard.model.findings import SEVERITY_ORDER, Finding, Severity
 from wizard.model.record import field, record, replace
+
+# A rule's fix names the command (`registry-wizard setup --method oidc`) as a user in the
+# project would type it: `setup` and `guide` then find its config.yaml themselves. Doctor
+# reports files anywhere under the directory it was given, so it names the file.
+_NEEDS_CONFIG = re.compile(r"registry-wizard (?:setup|guide)\b(?! --config)")
+
+
+def for_file(fix: str, path: Path) -> str:
+    """`fix` with `--config PATH` on each `setup` and `guide` command in it."""
+    named = f" --config {shlex.quote(path.as_posix())}"
+    return _NEEDS_CONFIG.sub(lambda m: m.group(0) + named, fix)
 
 
 class DoctorUsageError(Exception):
@@ -34,6 +47,8 @@ class FileReport:
         edit is dropped (a file --fix must not touch)."""
         line, column = locate(self.node, finding.path)
         placed = finding.at(line, column)
+        if "registry-wizard " in placed.fix:
+            placed = replace(placed, fix=for_file(placed.fix, self.path))
         if not editable and placed.edit is not None:
             placed = replace(placed, edit=None)
         self.findings.append(placed)
