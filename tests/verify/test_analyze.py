@@ -574,6 +574,27 @@ def test_analyze_credentials(
     assert _codes(findings) == expected
 
 
+def test_an_email_for_docker_hub_is_not_in_the_command_that_replaces_it() -> None:
+    """The fix said "Put your Docker ID before the `:`" (of a command that no longer has
+    one) and then gave `secret encode ... --username me@acme.com`: the very email it
+    warned about. Every fix's command now carries a placeholder for the Docker ID."""
+    image = "docker.io/acme/app:1.0"
+    findings = analyze_credentials(
+        "me@acme.com", Secret("hunter22"), HUB, host=HOSTS[HUB], now=NOW, image=image
+    )
+    assert {f.code for f in findings} == {"email_username", "account_password"}
+    for f in findings:
+        assert "me@acme.com" not in f.fix, f.fix
+        assert f"secret encode --image {image} --username '<Docker ID>'" in f.fix, f.fix
+    (email,) = [f for f in findings if f.code == "email_username"]
+    assert email.fix.startswith("Use your Docker ID as the username: ")
+    # a Docker ID is kept as typed
+    (password,) = analyze_credentials(
+        "acme", Secret("hunter22"), HUB, host=HOSTS[HUB], now=NOW, image=image
+    )
+    assert "--username acme" in password.fix
+
+
 def test_wrong_username_names_the_expected_one() -> None:
     (ecr,) = analyze_credentials("aws", Secret(ECR_FRESH), ECR, host=ECR_HOST, now=NOW)
     assert "'aws'" in ecr.message and "`AWS`" in ecr.message

@@ -384,7 +384,7 @@ def analyze_credentials(
         kind=kind,
         host=host,
         now=_as_utc(now) if now is not None else datetime.now(timezone.utc),
-        command=encode_command(kind, host, image, username.strip()),
+        command=encode_command(kind, host, image, _username_for_command(kind, username.strip())),
     )
     placeholders = list(_placeholder_findings(creds))
     if placeholders:
@@ -753,6 +753,14 @@ def _check_ghcr(c: _Creds) -> Iterator[Finding]:
         )
 
 
+def _username_for_command(kind: RegistryKind, user: str) -> str:
+    """The username a fix's command should carry: not the email Docker Hub refuses (the
+    fix says to replace it), a placeholder for the Docker ID instead."""
+    if kind is RegistryKind.DOCKERHUB and _EMAIL.fullmatch(user):
+        return "<Docker ID>"
+    return user
+
+
 def _check_dockerhub(c: _Creds) -> Iterator[Finding]:
     if _EMAIL.fullmatch(c.user):
         yield _finding(
@@ -760,7 +768,7 @@ def _check_dockerhub(c: _Creds) -> Iterator[Finding]:
             Severity.WARNING,
             "The username looks like an email address; Docker Hub wants your Docker ID "
             "(the name in hub.docker.com/u/<Docker ID>), not the email.",
-            "Put your Docker ID before the `:`: " + c.command,
+            "Use your Docker ID as the username: " + c.command,
         )
     token = c.token
     if not (token.startswith(("dckr_pat_", "dckr_oat_")) or _UUID.fullmatch(token)):
