@@ -144,6 +144,20 @@ def test_validators(fn, good: list[str], bad: list[str]) -> None:  # type: ignor
             fn(value)
 
 
+@pytest.mark.parametrize(
+    ("typed", "example"),
+    [("AWS Key ID", "AWS-Key-ID"), ("  my key!  ", "my-key"), ("ключ", "registry-secret")],
+)
+def test_a_refused_secret_name_suggests_the_users_own_name_made_valid(
+    typed: str, example: str
+) -> None:
+    """It suggested `gcp-service-account` whatever the method (an AWS key's name too)."""
+    with pytest.raises(validators.InvalidValue) as refused:
+        validators.secret_name(typed)
+    assert str(refused.value).endswith(f"e.g. {example}")
+    assert validators.secret_name(example) == example
+
+
 def test_secret_is_masked_everywhere_but_reveal() -> None:
     s = Secret("ghp_" + "x" * 36)
     assert "xxxx" not in repr(s) and "xxxx" not in str(s) and "xxxx" not in f"{s}"

@@ -92,9 +92,11 @@ def workload_provider(value: str) -> str:
 def secret_name(value: str) -> str:
     v = value.strip()
     if not _SECRET_NAME.match(v):
+        # the example is the user's own name made valid (a GCP name for an AWS key confused)
+        example = re.sub(r"[^A-Za-z0-9_.-]+", "-", v).strip("-")[:100] or "registry-secret"
         raise InvalidValue(
             f"{v!r} is not a usable Baseten secret name: use letters, digits, '-', '_' "
-            "and '.', e.g. gcp-service-account",
+            f"and '.', e.g. {example}",
             "secret-name-invalid",
         )
     return v
