@@ -369,6 +369,11 @@ async def test_cloud_setup_copy_check_and_the_command_palette(
         await type_text(pilot, "go to step: registry")
         await press(pilot, "enter")
         assert kind(app) is PageKind.REGISTRY
+        # every button of a step is in the palette: "Change image" was not
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, "change image")
+        await press(pilot, "enter")
+        assert kind(app) is PageKind.IMAGE
 
 
 def _plan() -> ProvisionPlan:

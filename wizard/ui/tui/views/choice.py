@@ -98,6 +98,15 @@ class RegistryView(ChoiceView):
             event.stop()
             self.post_message(self.ChangeImage())
 
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        return [
+            (
+                "Change image",
+                "Type another image (the registry follows it)",
+                lambda: self.post_message(self.ChangeImage()),
+            )
+        ]
+
 
 class MethodView(ChoiceView):
     def __init__(self, page: Page, flow: Flow, *, prefer_recommended: bool = False) -> None:
