@@ -339,3 +339,20 @@ def test_plain_without_a_terminal_writes_with_yes_and_says_what_to_pass_without(
     r = run("setup", "--plain", "--yes", "--config", str(config))
     assert r.returncode == 0, r.stderr
     assert "DOCKER_REGISTRY_ghcr.io: null" in config.read_text()
+
+
+def test_iam_keys_say_which_value_goes_in_which_secret(config: Path) -> None:
+    """Two secrets, and both were told "the access key ID and the secret access key ...,
+    one secret each": which is which was left to guess (a newcomer's pass)."""
+    r = run("setup", "--config", str(config), "--image", ECR_IMAGE, "--method", "iam", "--yes")
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.splitlines()
+    assert (
+        "Baseten secret to create: aws_access_key_id "
+        "(the AWS access key ID of an IAM user allowed to pull, as is)"
+    ) in lines, r.stderr
+    assert (
+        "Baseten secret to create: aws_secret_access_key "
+        "(the AWS secret access key of an IAM user allowed to pull, as is)"
+    ) in lines, r.stderr
+    assert "one secret each" not in r.stderr

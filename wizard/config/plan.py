@@ -66,6 +66,15 @@ class SetupPlan:
     def secrets_to_create(self) -> list[str]:
         return list(self.target.secrets)
 
+    def secret_value(self, name: str) -> str:
+        """What the Baseten secret `name` must hold: the field that names it says, where a
+        method has one secret per value (IAM keys: the key ID in one, the secret key in the
+        other), else the method."""
+        for f in self.method.fields:
+            if f.declares_secret and f.holds and self.values.get(f.id) == name:
+                return f.holds
+        return self.method.secret_value
+
 
 def current_method(doc: ConfigDocument, reg: RegistrySpec, ref: ImageRef) -> MethodSpec | None:
     """The method config.yaml already uses for this registry, if any. A DOCKER_REGISTRY_

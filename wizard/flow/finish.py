@@ -136,7 +136,7 @@ def _what_is_open(flow: Flow, plan: SetupPlan, outcome: Outcome, *, cloud_done: 
         )
     elif flow.check_error:
         outcome.check_ok, outcome.check = False, f"could not run: {flow.check_error}"
-    outcome.secret_values = {name: method.secret_value for name in outcome.secrets}
+    outcome.secret_values = {name: plan.secret_value(name) for name in outcome.secrets}
     outcome.next_steps = next_steps(
         plan,
         username=flow.value("username") or None,
@@ -149,7 +149,7 @@ def _what_is_open(flow: Flow, plan: SetupPlan, outcome: Outcome, *, cloud_done: 
     for name in outcome.secrets:
         if name not in outcome.stored:
             outcome.open.append(
-                f"Create the Baseten secret {name} (Settings → Secrets): {method.secret_value}"
+                f"Create the Baseten secret {name} (Settings → Secrets): {plan.secret_value(name)}"
             )
     if method.keyless and not cloud_done:
         outcome.open.append(

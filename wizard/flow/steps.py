@@ -50,10 +50,13 @@ def next_steps(
     elif not method.keyless:
         missing = [s for s in plan.target.secrets if s not in stored]
         if missing:
-            steps.append(
-                f"Create the Baseten secret(s) {' and '.join(missing)}: {method.secret_value} "
-                f"(`{guide}` shows how)."
+            holds = {plan.secret_value(s) for s in missing}
+            what = (
+                f"{' and '.join(missing)}: {holds.pop()}"
+                if len(holds) == 1
+                else " and ".join(f"{s} ({plan.secret_value(s)})" for s in missing)
             )
+            steps.append(f"Create the Baseten secret(s) {what} (`{guide}` shows how).")
     else:
         if not cloud_done:
             steps.append(

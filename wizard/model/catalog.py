@@ -33,6 +33,9 @@ class FieldSpec:
     from_image: bool = False
     # The rulebook's code for a value `validate` refuses (`wizard.model.rules.RULES`).
     rule: str = ""
+    # declares_secret: what the secret this field names holds, when a method has one such
+    # secret per value (IAM keys); else the method's `secret_value` says it.
+    holds: str = ""
 
     @property
     def flag(self) -> str:
@@ -160,6 +163,7 @@ def _aws_key_secret(field_id: str, key: str, default: str, what: str) -> FieldSp
         declares_secret=True,
         truss_default=default,
         rule="secret-name-invalid",
+        holds=f"the {what} of an IAM user allowed to pull, as is",
     )
 
 
