@@ -397,3 +397,28 @@ def test_no_credential_says_how_to_give_one(registry_factory, auth: str) -> None
     assert r.returncode != 0
     assert "no credential was given" in r.stdout, r.stdout
     assert "fix: give the check the credential Baseten will use: --username USER" in r.stdout
+
+
+def test_a_service_account_config_checked_without_its_key_says_how_to_give_it(
+    registry_factory, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The key lives in a Baseten secret: `check --config` checked anonymously and said only
+    "credential none given" (a newcomer's pass). It now says which flag gives the key."""
+    reg = registry_factory("htpasswd", users={"_json_key": "x"})
+    push_image(reg, "my-project/repo/app", "1.0", "index")
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"model_name: m\nbase_image:\n  image: {GAR_IMAGE}\n  docker_auth:\n"
+        "    auth_method: GCP_SERVICE_ACCOUNT_JSON\n    registry: us-docker.pkg.dev\n"
+        "    secret_name: gcp-key\nsecrets:\n  gcp-key: null\n"
+    )
+    env = endpoints({"us-docker.pkg.dev": reg})
+    r = run_check("--config", str(config), env=env)
+    assert r.returncode != 0, r.stdout
+    assert "service-account key stored in Baseten" in r.stdout, r.stdout
+    assert "--key-file KEY.json" in r.stdout, r.stdout
+    # given a key, the note is not said
+    key = tmp_path / "key.json"
+    key.write_text(json.dumps(_service_account_key("http://127.0.0.1:9/token")))
+    given = run_check("--config", str(config), "--key-file", str(key), env=env)
+    assert "stored in Baseten" not in given.stdout, given.stdout

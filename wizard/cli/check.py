@@ -69,6 +69,7 @@ def _run_check(args: argparse.Namespace) -> int:
         check_one,
         method_note,
         resolve_ref,
+        stored_credential_note,
     )
 
     try:
@@ -97,15 +98,15 @@ def _run_check(args: argparse.Namespace) -> int:
     except (UsageError, CheckUsageError) as e:
         report.error(str(e))
         return EXIT_USAGE
-    keyless = auth_method is not None and not any(
+    given = any(
         (args.password_stdin, args.secret_stdin, args.docker_config is not None, args.key_file)
     )
-    if keyless and method_note(auth_method):
+    if auth_method is not None and not given and method_note(auth_method):
         return _run_cloud_check(args, config)
     result = check_one(CheckItem(ref, source), options)
-    note = method_note(auth_method)
-    if note:
-        result.warnings.append(note)
+    for note in (method_note(auth_method), None if given else stored_credential_note(auth_method)):
+        if note:
+            result.warnings.append(note)
     report.print_check(result, fmt=args.format)
     return result.verdict.exit_code
 

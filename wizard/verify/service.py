@@ -366,6 +366,25 @@ async def _check_alone(item: CheckItem, options: Options, progress: Progress | N
     return result
 
 
+def stored_credential_note(auth_method: str | None) -> str | None:
+    """For a config whose credential lives in a Baseten secret this machine cannot read,
+    checked without one: what the check used instead, and how to check with it."""
+    method = truss.normalize_auth_method(auth_method)
+    if method is truss.AuthMethod.GCP_SERVICE_ACCOUNT_JSON:
+        return (
+            "config.yaml pulls with a service-account key stored in Baseten, which this "
+            "check cannot read: it checked without one; pass the key you stored with "
+            "--key-file KEY.json to check with it"
+        )
+    if method is truss.AuthMethod.AWS_IAM:
+        return (
+            "config.yaml pulls with IAM access keys stored in Baseten, which this check "
+            "cannot read: it used this machine's AWS credentials (--aws-profile chooses "
+            "which); to check the stored keys, use them as that profile"
+        )
+    return None
+
+
 def method_note(auth_method: str | None) -> str | None:
     """What a check with the user's own credentials does not prove for keyless methods."""
     from wizard.model.catalog import REGISTRIES
