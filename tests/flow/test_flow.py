@@ -349,6 +349,26 @@ def run_keys(config: Path, keys: list[str]) -> int:
         return plain.run(Flow(config), plain.QuestionaryPrompter(input=pipe, output=DummyOutput()))
 
 
+def test_a_read_only_config_is_said_before_the_first_question(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Corpus examples copied with cp are 0444: the plain wizard said so only after the
+    last answer and the final yes (a newcomer's pass). Now first, and a chmod before the
+    write is enough."""
+    config = tmp_path / "config.yaml"
+    config.write_text("model_name: m\n")
+    config.chmod(0o444)
+    keys = ["ghcr.io/acme/llm:1.2\r", "\r", "\r", "\r"]
+    try:
+        assert run_keys(config, [*keys, "n\r"]) != 0  # declined: nothing written
+        err = capsys.readouterr().err
+        assert f"{config}: is read-only; make it writable (chmod u+w); the steps can be" in err
+        assert err.index("is read-only") < err.index("ghcr.io")  # before any answer shows
+        assert config.read_text() == "model_name: m\n"
+    finally:
+        config.chmod(0o644)
+
+
 def test_real_questionary_prompts_over_pipe_input(tmp_path: Path) -> None:
 
     config = tmp_path / "config.yaml"

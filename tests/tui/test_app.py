@@ -574,11 +574,15 @@ async def test_a_read_only_config_is_named_and_writable_again_after_chmod(
     """Corpus examples copied with cp keep mode 0444. Write names the file, and a
     `chmod u+w` in another window lets the next Write through, answers kept (the mode
     was judged as read at start: restart and answer everything again)."""
-    app = make_app(SAMPLE.read_text())
     config = Path("config.yaml")
+    config.write_text(SAMPLE.read_text())
     config.chmod(0o444)
+    app = make_app(None)
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot)
+        # said on the first screen, not first at Write
+        said = [n.message for n in app._notifications]
+        assert any("config.yaml: is read-only" in m for m in said), said
         await press(pilot, "enter", "enter", "enter", "enter")
         assert kind(app) is PageKind.REVIEW
         await press(pilot, "enter")

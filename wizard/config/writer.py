@@ -24,9 +24,7 @@ def check_writable(doc: ConfigDocument) -> None:
             st = os.stat(doc.real_path)
     mode = st.st_mode if st is not None else doc.mode
     if doc.exists and mode is not None and not mode & stat.S_IWUSR:
-        raise ConfigError(
-            doc.path, "is read-only; make it writable (chmod u+w) or pass --dry-run to preview"
-        )
+        raise ConfigError(doc.path, "is read-only; make it writable (chmod u+w)")
     if doc.exists:
         links = st.st_nlink if st is not None else 1
         if links > 1:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wizard.config.document import ConfigDocument, read_config
+from wizard.config.document import ConfigDocument, ConfigError, read_config
 from wizard.config.plan import (
     SetupError,
     SetupPlan,
@@ -84,6 +84,22 @@ class Flow:
         from wizard.flow.project import problem
 
         return problem(self.doc)
+
+    @property
+    def write_problem(self) -> str | None:
+        """Why config.yaml could not be written as it is now (read-only, hard links, a
+        directory that refuses): every front end says it before the first question, so
+        nobody answers every step to learn it at Write, which checks again (a chmod
+        meanwhile is enough)."""
+        if self.doc is None:
+            return None
+        from wizard.config.writer import check_writable
+
+        try:
+            check_writable(self.doc)
+        except ConfigError as e:
+            return str(e)
+        return None
 
     @property
     def can_create_project(self) -> bool:

@@ -259,9 +259,13 @@ def act(
         error(NOT_INTERACTIVE)
         return EXIT_USAGE
     if not dry_run and edit.changed:
+        from wizard.config.document import ConfigError
         from wizard.config.writer import check_writable
 
-        check_writable(plan.doc)
+        try:
+            check_writable(plan.doc)
+        except ConfigError as e:  # on the command line, a preview is one flag away
+            raise ConfigError(e.path, f"{e.message}, or pass --dry-run to preview") from None
     if edit.changed and show_diff:
         print_diff(diff)
     for w in warnings:

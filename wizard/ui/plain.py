@@ -448,6 +448,9 @@ def run(flow: Flow, prompter: Prompter, *, dry_run: bool = False) -> int:
     try:
         if not _project(flow, prompter):
             return EXIT_USAGE
+        problem = None if dry_run else getattr(flow, "write_problem", None)
+        if problem:
+            console.warn(f"{problem}; the steps can be answered meanwhile")
         drive(flow, prompter)
     except KeyboardInterrupt:
         console.info("\nNo changes were made.")

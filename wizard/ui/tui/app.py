@@ -111,6 +111,14 @@ class WizardApp(App[int]):
 
     async def on_mount(self) -> None:
         self.sub_title = str(self.flow.config)
+        problem = self.flow.write_problem
+        if problem:
+            self.notify(
+                f"{problem}; the steps can be answered meanwhile",
+                title="config.yaml cannot be written as it is",
+                severity="warning",
+                timeout=15,
+            )
         await self.show_page()
         self.set_timer(0.3, self._warm_views)  # after the first frame is on the terminal
 
