@@ -30,6 +30,15 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from tests.e2e.loopback import LoopbackServer, Reply, Response, Stall
 
+# A service-account key with every field signing in needs. Its private key is not a key:
+# for what reads a key file (the form, the loader), not for what signs with it.
+COMPLETE_KEY = {
+    "type": "service_account",
+    "client_email": "puller@my-project.iam.gserviceaccount.com",
+    "private_key": "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n",
+    "token_uri": "https://oauth2.googleapis.com/token",
+}
+
 JSON = {"Content-Type": "application/json"}
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.standins import COMPLETE_KEY
 from wizard.flow import Flow
 from wizard.flow.state import image_note
 
@@ -73,7 +74,13 @@ def test_the_key_file_is_read_when_given_not_at_the_live_check(tmp_path: Path) -
     wrong.write_text('{"type": "authorized_user"}')
     assert "service_account" in (flow.answer("key-file", str(wrong)) or "")
     good = tmp_path / "key.json"
-    good.write_text('{"type": "service_account", "client_email": "a@p.iam.gserviceaccount.com"}')
+    cut = tmp_path / "cut.json"  # a key pasted in part: said as such, not as its token_uri
+    cut.write_text('{"type": "service_account", "client_email": "a@p.iam.gserviceaccount.com"}')
+    error = flow.answer("key-file", str(cut))
+    assert (
+        error is not None and "incomplete service-account key: no private_key, token_uri" in error
+    )
+    good.write_text(json.dumps(COMPLETE_KEY))
     assert flow.answer("key-file", str(good)) is None
 
 
@@ -82,7 +89,7 @@ def test_the_key_file_path_may_start_with_a_tilde(
 ) -> None:
     home = tmp_path / "home"
     home.mkdir()
-    key = {"type": "service_account", "client_email": "a@p.iam.gserviceaccount.com"}
+    key = dict(COMPLETE_KEY)
     # a token_uri the check refuses before contacting anything: the file was read
     key["token_uri"] = "https://tokens.example.invalid/token"
     (home / "key.json").write_text(json.dumps(key))

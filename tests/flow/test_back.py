@@ -3,10 +3,12 @@ each method keeps its own values, and Review names the answers that no longer ap
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from tests.standins import COMPLETE_KEY
 from wizard.flow import Flow, Kind
 from wizard.model.secret import Secret
 
@@ -95,7 +97,7 @@ def test_an_answer_that_no_longer_fits_is_dropped(tmp_path: Path) -> None:
 
 def test_store_secret_is_offered_only_where_there_is_a_secret(tmp_path: Path) -> None:
     key = tmp_path / "key.json"
-    key.write_text('{"type": "service_account", "client_email": "x@p.iam.gserviceaccount.com"}')
+    key.write_text(json.dumps(COMPLETE_KEY))
     flow = Flow(tmp_path / "config.yaml")
     go(
         flow,

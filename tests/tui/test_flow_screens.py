@@ -4,11 +4,13 @@ step and a folder without a Truss project say."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from textual.widgets import Static
 
+from tests.standins import COMPLETE_KEY
 from tests.tui.conftest import AppFactory
 from tests.tui.driver import ECR_CONFIG, current, kind, press, replace_text, settle, type_text
 from wizard.ui.tui.navigation import PageKind
@@ -76,7 +78,11 @@ async def test_a_key_file_is_checked_as_it_is_typed(make_app: AppFactory, isolat
         assert "gcloud iam service-accounts keys create" in error  # the hint
         await press(pilot, "enter")
         assert kind(app) is PageKind.CREDENTIALS  # refused, saying why
-        (isolated / "key.json").write_text('{"type": "service_account"}')
+        (isolated / "cut.json").write_text('{"type": "service_account"}')  # a cut paste
+        await replace_text(pilot, "cut.json")
+        cut = str(field.query_one(".error", Static).render())
+        assert "incomplete service-account key: no client_email, private_key, token_uri" in cut
+        (isolated / "key.json").write_text(json.dumps(COMPLETE_KEY))
         await replace_text(pilot, "key.json")
         assert str(field.query_one(".error", Static).render()) == ""
 

@@ -157,7 +157,20 @@ def load_service_account_key(path: Path) -> dict[str, Any]:
             Verdict.ERROR,
             f'{path} is not a service-account key ("type": "service_account" missing)',
         )
+    # What signing in with a key needs (google-auth refuses a key without them): a cut
+    # paste or a hand-made file is said as such, not as a wrong token_uri later.
+    missing = [k for k in _KEY_FIELDS if not isinstance(data.get(k), str) or not data[k]]
+    if missing:
+        raise SourceError(
+            Verdict.ERROR,
+            f"{path} is an incomplete service-account key: no {', '.join(missing)}",
+            "download the key again: gcloud iam service-accounts keys create key.json "
+            "--iam-account <service account email>",
+        )
     return data
+
+
+_KEY_FIELDS = ("client_email", "private_key", "token_uri")
 
 
 _JWT_LIKE = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]*")
