@@ -110,3 +110,31 @@ def test_store_secret_is_offered_only_where_there_is_a_secret(tmp_path: Path) ->
     )
     ids = [q.id for q in flow.questions()]
     assert "check" in ids and "store-secret" not in ids
+
+
+def test_storing_a_secret_after_a_failed_check_says_so(tmp_path: Path) -> None:
+    """The plain wizard went from a failed live check straight to "Store the secret in
+    Baseten now?" (a newcomer's pass): the question now carries the failure."""
+    from wizard.verify.verdict import CheckResult, Verdict
+
+    flow = Flow(tmp_path / "config.yaml")
+    go(
+        flow,
+        ("image", "ghcr.io/acme/llm:1.2"),
+        ("registry", "ghcr"),
+        ("guide", None),
+        ("username", "octocat"),
+    )
+    assert flow.answer("token", Secret("ghp_" + "a" * 36)) is None
+
+    def store() -> str:
+        (q,) = [q for q in flow.questions() if q.id == "store-secret"]
+        return q.help_text()
+
+    assert store() == ""  # not checked yet
+    flow.check_result = CheckResult(
+        Verdict.BAD_CREDENTIALS, "ghcr.io/acme/llm:1.2", "ghcr.io", "the token was refused", ""
+    )
+    assert "The live check did not pass" in store()
+    flow.check_result = CheckResult(Verdict.OK, "ghcr.io/acme/llm:1.2", "ghcr.io", "", "", "d")
+    assert store() == ""

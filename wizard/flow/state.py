@@ -240,6 +240,7 @@ class Flow:
         if self._has_credential():
             qs.append(Question("check", Kind.INFO, "Live check", help=""))
         if self._has_credential() and self.can_store_secret:
+            failed = self.check_result is not None and not self.check_result.ok
             qs.append(
                 Question(
                     "store-secret",
@@ -247,6 +248,12 @@ class Flow:
                     "Store the secret in Baseten now (needs your Baseten API key)?",
                     default="no",
                     required=False,
+                    # asked right after the check: a failure is not to be stored unnoticed
+                    help="The live check did not pass with this credential: store it only "
+                    "if you know why (no network here, a registry not reachable from this "
+                    "machine)."
+                    if failed
+                    else "",
                 )
             )
         qs.append(
