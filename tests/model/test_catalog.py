@@ -158,6 +158,43 @@ def test_a_refused_secret_name_suggests_the_users_own_name_made_valid(
     assert validators.secret_name(example) == example
 
 
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        (
+            "projects/123456789012/.../workloadIdentityPools/p/providers/x",
+            "part 3 is '...' where 'locations' goes",
+        ),
+        (
+            "projects/1/locations/global/workloadIdentityPools/p/providers/prov",
+            "'p' is not a pool ID (4 to 32 of a-z, 0-9 and -)",
+        ),
+        (
+            "projects/1/locations/global/workloadIdentityPools/pool/providers/X",
+            "'X' is not a provider ID",
+        ),
+        (
+            "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/pool/"
+            "providers/prov",
+            "drop '//iam.googleapis.com/': the path starts at projects/",
+        ),
+        (
+            "projects/1/locations/global/workloadIdentityPools/pool",
+            "it stops before providers (the path has 8 parts, this one 6)",
+        ),
+        (
+            "projects/1/locations/global/workloadIdentityPools/pool/providers/prov/x",
+            "it goes on after the provider ID: 'x'",
+        ),
+    ],
+)
+def test_a_refused_provider_path_says_which_part_is_wrong(typed: str, said: str) -> None:
+    """It said only "is not a workload identity provider path; it looks like ..."."""
+    with pytest.raises(validators.InvalidValue) as refused:
+        validators.workload_provider(typed)
+    assert f"is not a workload identity provider path: {said}" in str(refused.value)
+
+
 def test_secret_is_masked_everywhere_but_reveal() -> None:
     s = Secret("ghp_" + "x" * 36)
     assert "xxxx" not in repr(s) and "xxxx" not in str(s) and "xxxx" not in f"{s}"

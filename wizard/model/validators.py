@@ -70,13 +70,45 @@ def service_account(value: str) -> str:
     return v
 
 
+_PROVIDER_PARTS = (
+    "projects",
+    "<PROJECT_NUMBER>",
+    "locations",
+    "global",
+    "workloadIdentityPools",
+    "<POOL_ID>",
+    "providers",
+    "<PROVIDER_ID>",
+)
+
+
+def _provider_path_problem(v: str) -> str:
+    """Which part of a provider path is wrong, by the path's eight parts."""
+    start = v.find("projects/")
+    if start > 0:  # the audience form GCP shows: //iam.googleapis.com/projects/...
+        return f"drop {v[:start]!r}: the path starts at projects/"
+    parts = v.split("/")
+    for i, want in enumerate(_PROVIDER_PARTS):
+        if i >= len(parts):
+            return f"it stops before {want} (the path has 8 parts, this one {len(parts)})"
+        got = parts[i]
+        if not want.startswith("<") and got != want:
+            return f"part {i + 1} is {got!r} where {want!r} goes"
+        if want in ("<POOL_ID>", "<PROVIDER_ID>") and not re.fullmatch(
+            r"[a-z0-9-]{4,32}", got, re.ASCII
+        ):
+            return f"{got!r} is not a {want[1:-4].lower()} ID (4 to 32 of a-z, 0-9 and -)"
+    return f"it goes on after the provider ID: {'/'.join(parts[len(_PROVIDER_PARTS) :])!r}"
+
+
 def workload_provider(value: str) -> str:
     v = value.strip()
     m = _WORKLOAD_PROVIDER.match(v)
     if not m:
         raise InvalidValue(
-            f"{v!r} is not a workload identity provider path; it looks like "
-            "projects/123456789012/locations/global/workloadIdentityPools/baseten/providers/baseten",
+            f"{v!r} is not a workload identity provider path: {_provider_path_problem(v)}; "
+            "it looks like projects/123456789012/locations/global/workloadIdentityPools/"
+            "baseten/providers/baseten",
             "workload-provider-invalid",
         )
     if not (m.group("number").isascii() and m.group("number").isdigit()):
