@@ -163,3 +163,22 @@ def test_the_keyless_check_step_names_the_file_written(tmp_path: Path) -> None:
     )
     steps = next_steps(plan)
     assert f"`registry-wizard check --config {shlex.quote(str(config))}`" in steps[-1], steps
+
+
+def test_a_provider_path_asked_before_its_guide_says_how_to_get_it(tmp_path: Path) -> None:
+    """GCP OIDC asks for the workload identity provider on the Method step, before the guide
+    that creates it; without the project number there is nothing to prefill, and it said
+    only "is required" (a newcomer's pass). Its help now names the path the guide creates
+    and how to get the number; "let the wizard create it" is said only where it can."""
+    flow = Flow(tmp_path / "config.yaml")
+    for qid, value in [("image", GAR), ("registry", "gar"), ("method", "oidc")]:
+        assert flow.answer(qid, value) is None, qid
+    questions = {q.id: q for q in flow.questions()}
+    provider = questions["workload-provider"].help_text()
+    assert (
+        "creates projects/<project NUMBER>/locations/global/workloadIdentityPools/"
+        "baseten-pool/providers/baseten-oidc" in provider
+    ), provider
+    assert "gcloud projects describe my-project --format='value(projectNumber)'" in provider
+    account = questions["service-account"].help_text()
+    assert "keep it if you follow the guide." in account and "let the wizard" not in account

@@ -348,8 +348,11 @@ class Flow:
         if created:
             help_text += (
                 " Filled in with what the Cloud setup guide (next step) creates: keep it "
-                "if you follow the guide or let the wizard create it."
+                "if you follow the guide"
+                + (" or let the wizard create it." if method.provisionable else ".")
             )
+        elif f.id == "workload-provider" and not current and not derived:
+            help_text += _not_created_yet(self.info.project if self.info else None)
         return Question(
             f.id,
             Kind.TEXT,
@@ -819,6 +822,22 @@ def image_note(image: str) -> str | None:
         return None
     found = rules.advise({"base_image": {"image": image.strip()}})
     return next((f"{f.message} ({f.fix})" for f in found if f.rule == "latest-tag"), None)
+
+
+def _not_created_yet(project: str | None) -> str:
+    """A provider path is asked before the guide that creates it, and its default needs
+    the project NUMBER (unknown unless Baseten or a flag told it): how to get both."""
+    from wizard.guide.guides import DEFAULT_NAMES
+    from wizard.model import policies
+
+    path = policies.workload_provider_path(
+        "<project NUMBER>", DEFAULT_NAMES["pool"], DEFAULT_NAMES["provider"]
+    )
+    return (
+        f" Not created yet? The Cloud setup guide (next step) creates {path}; "
+        f"`gcloud projects describe {project or '<project>'} --format='value(projectNumber)'` "
+        "prints the number."
+    )
 
 
 def _check_key_file(value: str) -> str | None:
