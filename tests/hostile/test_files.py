@@ -220,3 +220,34 @@ def test_stdin_past_any_token_size_is_refused(tmp_path: Path) -> None:
         timeout=20,
     )
     assert r.returncode == 2 and b"KB" in r.stderr
+
+
+def test_doctor_shows_no_control_character_from_a_file_name_or_its_content(
+    tmp_path: Path,
+) -> None:
+    """doctor's text printed a directory's name as it is: an ESC or a BEL in it drove the
+    terminal (and the fix commands, which now name the file, repeat it). A name starting
+    with - is given as ./-..., never read as an option."""
+    import subprocess
+    import sys
+
+    hostile = tmp_path / "a\x1b[2J\x07b" / "-d"
+    hostile.mkdir(parents=True)
+    (hostile / "config.yaml").write_text(
+        "model_name: m\nbase_image:\n  image: us-docker.pkg.dev/p/r/app:1.0\n"
+        "  docker_auth:\n    auth_method: GCP_SERVICE_ACCOUNT_JSON\n"
+        "    registry: us-docker.pkg.dev\n    secret_name: gcp-key\nsecrets:\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-m", "wizard", "doctor", ".", "--truss-version", "0.18.36"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "NO_COLOR": "1"},
+        timeout=60,
+    )
+    assert r.stdout and "\x1b" not in r.stdout and "\x07" not in r.stdout, repr(r.stdout)
+    assert "a?[2J?b/-d/config.yaml" in r.stdout
+    assert "registry-wizard doctor --fix 'a?[2J?b/-d/config.yaml'" in r.stdout
+    fixes = [line for line in r.stdout.splitlines() if "registry-wizard setup --config" in line]
+    assert fixes and all("--config 'a?[2J?b/-d/config.yaml'" in f for f in fixes), fixes

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from wizard.doctor.report import DoctorReport
+from wizard.doctor.report import DoctorReport, shell_path
 from wizard.model.findings import EDIT_KINDS, Finding, Severity
+from wizard.model.redact import printable
 from wizard.model.rules import RULES
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -181,17 +181,17 @@ def render_text(
         if not f.findings:
             continue
         with_findings += 1
-        name = display_path(f.path)
+        # A file's name and what it holds (an image, a secret name) may carry an ESC or a
+        # BEL that would drive the terminal: shown as `?` (JSON and SARIF escape them).
+        name = printable(display_path(f.path))
         lines.append(paint(name, "1"))
         for d in f.findings:
             where = f"{name}:{d.line}" if d.line else name
             sev = paint(d.severity.value, _PAINT[d.severity])
-            lines.append(prose(f"  {where}: {sev}: {d.message} [{d.rule}]"))
-            fix = (
-                f"registry-wizard doctor --fix {shlex.quote(name)} ({d.fix})"
-                if d.fixable
-                else d.fix
-            )
+            lines.append(prose(f"  {where}: {sev}: {printable(d.message)} [{d.rule}]"))
+            fix = printable(d.fix)
+            if d.fixable:  # a command to copy, this file named
+                fix = f"registry-wizard doctor --fix {shell_path(name)} ({fix})"
             first, *rest = fix.splitlines() or [""]
             lines.append(f"    fix: {first}")
             lines.extend(f"         {r}" for r in rest)

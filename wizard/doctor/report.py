@@ -16,9 +16,15 @@ from wizard.model.record import field, record, replace
 _NEEDS_CONFIG = re.compile(r"registry-wizard (?:setup|guide)\b(?! --config)")
 
 
+def shell_path(text: str) -> str:
+    """A path as a command line takes it: quoted for the shell, and never read as an
+    option (`-d/config.yaml` is given as `./-d/config.yaml`)."""
+    return shlex.quote("./" + text if text.startswith("-") else text)
+
+
 def for_file(fix: str, path: Path) -> str:
     """`fix` with `--config PATH` on each `setup` and `guide` command in it."""
-    named = f" --config {shlex.quote(path.as_posix())}"
+    named = f" --config {shell_path(path.as_posix())}"
     return _NEEDS_CONFIG.sub(lambda m: m.group(0) + named, fix)
 
 
