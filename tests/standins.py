@@ -30,6 +30,14 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from tests.e2e.loopback import LoopbackServer, Reply, Response, Stall
 
+# A Truss config pulling from Artifact Registry with a service-account key (doctor
+# suggests OIDC for it, with a `registry-wizard setup` command).
+GCP_KEY_CONFIG = (
+    "model_name: m\nbase_image:\n  image: us-docker.pkg.dev/p/r/app:1.0\n"
+    "  docker_auth:\n    auth_method: GCP_SERVICE_ACCOUNT_JSON\n"
+    "    registry: us-docker.pkg.dev\n    secret_name: gcp-key\n"
+)
+
 # A service-account key with every field signing in needs. Its private key is not a key:
 # for what reads a key file (the form, the loader), not for what signs with it.
 COMPLETE_KEY = {

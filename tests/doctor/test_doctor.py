@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import unavailable
+from tests.standins import GCP_KEY_CONFIG
 from wizard import doctor
 from wizard.cli.doctor import add_parser
 from wizard.model.findings import Finding, Severity
@@ -530,11 +531,7 @@ def test_a_fix_command_from_a_tree_names_the_file_it_fixes(tmp_path: Path) -> No
     (tmp_path / "config.yaml").write_text("model_name: top\nbase_image:\n  image: python:3.11\n")
     gcp = tmp_path / "my models" / "gcp"
     gcp.mkdir(parents=True)
-    (gcp / "config.yaml").write_text(
-        "model_name: m\nbase_image:\n  image: us-docker.pkg.dev/p/r/app:1.0\n"
-        "  docker_auth:\n    auth_method: GCP_SERVICE_ACCOUNT_JSON\n"
-        "    registry: us-docker.pkg.dev\n    secret_name: gcp-key\n"
-    )
+    (gcp / "config.yaml").write_text(GCP_KEY_CONFIG)
     r = run_doctor(".", "--truss-version", "0.18.36", cwd=tmp_path)
     fixes = [line.strip() for line in r.stdout.splitlines() if "registry-wizard setup" in line]
     assert fixes, r.stdout

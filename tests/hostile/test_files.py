@@ -228,24 +228,13 @@ def test_doctor_shows_no_control_character_from_a_file_name_or_its_content(
     """doctor's text printed a directory's name as it is: an ESC or a BEL in it drove the
     terminal (and the fix commands, which now name the file, repeat it). A name starting
     with - is given as ./-..., never read as an option."""
-    import subprocess
-    import sys
+    from tests.doctor.test_doctor import run_doctor
+    from tests.standins import GCP_KEY_CONFIG
 
     hostile = tmp_path / "a\x1b[2J\x07b" / "-d"
     hostile.mkdir(parents=True)
-    (hostile / "config.yaml").write_text(
-        "model_name: m\nbase_image:\n  image: us-docker.pkg.dev/p/r/app:1.0\n"
-        "  docker_auth:\n    auth_method: GCP_SERVICE_ACCOUNT_JSON\n"
-        "    registry: us-docker.pkg.dev\n    secret_name: gcp-key\nsecrets:\n"
-    )
-    r = subprocess.run(
-        [sys.executable, "-m", "wizard", "doctor", ".", "--truss-version", "0.18.36"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={**os.environ, "NO_COLOR": "1"},
-        timeout=60,
-    )
+    (hostile / "config.yaml").write_text(GCP_KEY_CONFIG + "secrets:\n")
+    r = run_doctor(".", "--truss-version", "0.18.36", cwd=tmp_path)
     assert r.stdout and "\x1b" not in r.stdout and "\x07" not in r.stdout, repr(r.stdout)
     assert "a?[2J?b/-d/config.yaml" in r.stdout
     assert "registry-wizard doctor --fix 'a?[2J?b/-d/config.yaml'" in r.stdout
