@@ -182,3 +182,12 @@ def test_a_provider_path_asked_before_its_guide_says_how_to_get_it(tmp_path: Pat
     assert "gcloud projects describe my-project --format='value(projectNumber)'" in provider
     account = questions["service-account"].help_text()
     assert "keep it if you follow the guide." in account and "let the wizard" not in account
+
+
+def test_a_key_path_under_no_users_home_is_an_answer_not_a_crash(tmp_path: Path) -> None:
+    """`~nosuchuser/k.json` raised RuntimeError out of the form's check: a traceback and
+    every answer lost (an attack on the ~ expansion)."""
+    flow = _to_key_file(tmp_path)
+    error = flow.answer("key-file", "~nosuchuser-xyz/k.json")
+    assert error is not None and "no such user's home" in error, error
+    assert "give the key's full path" in error

@@ -90,3 +90,79 @@ def test_a_default_from_the_file_is_echoed_as_text(tmp_path: Path) -> None:
         assert b"\x1b" not in s.output and b"\x07" not in s.output, s.output
     finally:
         s.close()
+
+
+def test_setups_diff_and_its_question_name_the_file_as_text(tmp_path: Path) -> None:
+    """The diff's header and "Write these changes to <file>?" named the file raw: an
+    ESC[2J just before the question cleared the diff it asks about (an attack on today's
+    fixes). A newline in a doctor path is one line too."""
+    from wizard.ui import console
+
+    config = tmp_path / f"c{OSC52}.yaml"
+    config.write_text("model_name: m\n")
+    out = _run(
+        "setup", "--config", str(config), "--image", "ghcr.io/acme/app:1.0", "--dry-run",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert "--- a/c?]52;c;cHduZWQ=??[2J.yaml" in out
+    assert "\x1b" not in out and "\x07" not in out, out
+    asked: list[str] = []
+    import builtins
+
+    real = builtins.input
+    builtins.input = lambda prompt="": asked.append(prompt) or "n"  # type: ignore[assignment,func-returns-value]
+    try:
+        assert console.ask_yes(f"Write these changes to {config.name}? ") is False
+    finally:
+        builtins.input = real
+    assert asked == ["Write these changes to c?]52;c;cHduZWQ=??[2J.yaml? "]
+
+
+def test_the_tui_takes_a_path_with_escapes_and_brackets_as_text(tmp_path: Path) -> None:
+    """The TUI's header printed the path raw (an ESC[5m reached the terminal), and a
+    read-only path holding `[/bad]` crashed it: the warning toast read it as markup."""
+    import asyncio
+
+    from wizard.flow import Flow
+    from wizard.ui.tui.app import WizardApp
+
+    project = tmp_path / f"x[/bad]{OSC52}"  # a directory x[ holding bad]...
+    project.mkdir(parents=True)
+    config = project / "config.yaml"
+    config.write_text("model_name: m\n")
+    config.chmod(0o444)
+
+    async def first_screen() -> tuple[str, list[str]]:
+        app = WizardApp(Flow(config), cursor_blink=False)
+        async with app.run_test() as pilot:
+            await pilot.pause()
+            return app.sub_title, [str(n.message) for n in app._notifications]
+
+    try:
+        title, said = asyncio.run(first_screen())
+    finally:
+        config.chmod(0o644)
+    assert "\x1b" not in title and "[/bad]" in title, title
+    assert said and all("\x1b" not in m and "\x07" not in m for m in said), said
+    assert "x[/bad]?]52" in said[0]
+
+
+def test_a_pasted_doctor_fix_runs_nothing_from_a_path() -> None:
+    """doctor --live's fallback fixes put the path in unquoted (`guide --config
+    $(touch PWNED)/config.yaml`): pasted into a shell, it ran (an attack on today's
+    fixes). Every path in a command is quoted."""
+    import shlex
+
+    from wizard.doctor.live import _cloud_findings, _Setup
+    from wizard.doctor.report import FileReport
+    from wizard.model.facts import ItemStatus, SetupItem
+    from wizard.model.image import parse_image
+    from wizard.model.truss import AuthMethod
+
+    path = Path("t3/$(touch PWNED)/config.yaml")
+    report = FileReport(path, path)
+    setup = _Setup(report, parse_image("ghcr.io/a/b:1"), AuthMethod.AWS_OIDC, {}, {}, [])
+    _cloud_findings(setup, [SetupItem("cloud-check", ItemStatus.UNKNOWN, "could not look")])
+    (finding,) = report.findings
+    assert finding.fix == "registry-wizard guide --config 't3/$(touch PWNED)/config.yaml'"
+    assert shlex.split(finding.fix)[-1] == str(path)  # one word, as the shell reads it

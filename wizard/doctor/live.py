@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wizard.doctor.report import DoctorReport, FileReport
+from wizard.doctor.report import DoctorReport, FileReport, shell_path
 from wizard.model import catalog, rules, truss
 from wizard.model.findings import Finding, Severity
 from wizard.model.image import ImageRef, RegistryKind, detect_registry
@@ -231,7 +231,7 @@ def _pull_findings(s: _Setup, item: Any, result: CheckResult, *, anonymous: bool
                 Severity.ERROR,
                 ("base_image", "image"),
                 f"live: {result.image}: {what}: {result.detail} (with {item.source.describe()})",
-                result.hint or f"registry-wizard check --config {fr.path}",
+                result.hint or f"registry-wizard check --config {shell_path(fr.path.as_posix())}",
             )
         )
     else:
@@ -311,7 +311,7 @@ def _cloud_findings(s: _Setup, items: list[Any]) -> None:
                 Severity.ERROR if problem else Severity.WARNING,
                 ("base_image", "docker_auth", "auth_method"),
                 f"live ({s.method.value if s.method else ''}): {item.id}: {item.message}",
-                item.fix or f"registry-wizard guide --config {s.report.path}",
+                item.fix or "registry-wizard guide",  # placing it names the file, quoted
             )
         )
 

@@ -183,7 +183,7 @@ def render_text(
         with_findings += 1
         # A file's name and what it holds (an image, a secret name) may carry an ESC or a
         # BEL that would drive the terminal: shown as `?` (JSON and SARIF escape them).
-        name = printable(display_path(f.path))
+        name = printable(display_path(f.path)).replace("\n", "?")  # one line, one file
         lines.append(paint(name, "1"))
         for d in f.findings:
             where = f"{name}:{d.line}" if d.line else name

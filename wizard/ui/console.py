@@ -111,6 +111,7 @@ def error(message: str) -> None:
 def print_diff(diff: str, stream: TextIO | None = None) -> None:
     out = stream or sys.stdout
     for line in diff.splitlines():
+        line = printable(line)  # the file's name in the header may hold an ESC
         if line.startswith(("+++", "---")):
             line = paint(line, "1", out)
         elif line.startswith("+"):
@@ -220,7 +221,7 @@ NOT_INTERACTIVE = "not interactive: pass --dry-run to preview the change or --ye
 def ask_yes(question: str) -> bool:
     """A typed yes: `y` or `yes` then Enter; anything else (or no input) is no."""
     try:
-        answer = input(question)
+        answer = input(printable(question))  # it names the file, which may hold an ESC
     except EOFError:
         return False
     return answer.strip().lower() in {"y", "yes"}

@@ -8,12 +8,14 @@ import base64
 import json
 import os
 import re
+import shlex
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from wizard.model.image import RegistryInfo
 from wizard.model.record import record
+from wizard.model.redact import printable
 from wizard.model.secret import Secret
 from wizard.verify.registry import Credential
 from wizard.verify.verdict import Verdict
@@ -124,7 +126,14 @@ def load_service_account_key(path: Path) -> dict[str, Any]:
     from wizard.config.document import ConfigError
     from wizard.config.files import read_regular
 
-    path = path.expanduser()
+    try:
+        path = path.expanduser()
+    except RuntimeError:  # ~name of no user here
+        raise SourceError(
+            Verdict.ERROR,
+            f"cannot read the key file: {printable(str(path))}: no such user's home",
+            "give the key's full path, or ~/ for your own home",
+        ) from None
     try:
         raw = read_regular(path, limit=64 * 1024)  # a key is about 2 KB
     except ConfigError as e:
@@ -150,7 +159,7 @@ def load_service_account_key(path: Path) -> dict[str, Any]:
         raise SourceError(
             Verdict.ERROR,
             f"{path} holds a base64-encoded JSON key; the raw JSON is expected",
-            f"decode it first: base64 -d {path} > key.json",
+            f"decode it first: base64 -d {shlex.quote(str(path))} > key.json",
         ) from None
     if not isinstance(data, dict) or data.get("type") != "service_account":
         raise SourceError(

@@ -23,6 +23,7 @@ from textual.worker import get_current_worker
 
 from wizard.flow import Flow
 from wizard.model.exits import EXIT_CANCELLED, EXIT_OK
+from wizard.model.redact import printable
 from wizard.ui.tui import services
 from wizard.ui.tui.navigation import Navigator, Page, PageKind, Step
 from wizard.ui.tui.views.base import StepView
@@ -110,14 +111,15 @@ class WizardApp(App[int]):
         yield Footer()
 
     async def on_mount(self) -> None:
-        self.sub_title = str(self.flow.config)
+        self.sub_title = printable(str(self.flow.config))  # a path may hold an ESC
         problem = self.flow.write_problem
         if problem:
             self.notify(
-                f"{problem}; the steps can be answered meanwhile",
+                printable(f"{problem}; the steps can be answered meanwhile"),
                 title="config.yaml cannot be written as it is",
                 severity="warning",
                 timeout=15,
+                markup=False,  # a path may hold [brackets]
             )
         await self.show_page()
         self.set_timer(0.3, self._warm_views)  # after the first frame is on the terminal
@@ -336,7 +338,13 @@ class WizardApp(App[int]):
             await self.show_page()
             if self.view is not None:
                 self.view.show_error(error or "nothing was written")
-            self.notify(error or "", title="Nothing was written", severity="error", timeout=8)
+            self.notify(
+                printable(error or ""),
+                title="Nothing was written",
+                severity="error",
+                timeout=8,
+                markup=False,  # a path may hold [brackets]
+            )
             return
         self.outcome = outcome
         await self.show_page()

@@ -128,7 +128,10 @@ def key_file_findings(path: str) -> list[Finding]:
     from wizard.config.files import read_regular
     from wizard.verify.analyze import analyze_service_account_json
 
-    p = Path(path).expanduser()
+    try:
+        p = Path(path).expanduser()
+    except RuntimeError:  # ~name of no user here: the form's check says so
+        return []
     if not path.strip() or not p.is_file():
         return []
     try:
