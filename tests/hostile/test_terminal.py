@@ -166,3 +166,35 @@ def test_a_pasted_doctor_fix_runs_nothing_from_a_path() -> None:
     (finding,) = report.findings
     assert finding.fix == "registry-wizard guide --config 't3/$(touch PWNED)/config.yaml'"
     assert shlex.split(finding.fix)[-1] == str(path)  # one word, as the shell reads it
+
+
+def test_a_base64_key_files_fix_quotes_its_path(tmp_path: Path) -> None:
+    import base64
+    import json
+    import shlex
+
+    import pytest
+
+    from wizard.verify.sources import SourceError, load_service_account_key
+
+    key = tmp_path / "$(touch PWNED).json"
+    key.write_bytes(base64.b64encode(json.dumps({"type": "service_account"}).encode()))
+    with pytest.raises(SourceError) as refused:
+        load_service_account_key(key)
+    hint = refused.value.hint
+    assert shlex.split(hint.split("decode it first: ", 1)[1])[2] == str(key), hint
+
+
+def test_a_newline_in_a_doctor_path_cannot_fake_report_lines() -> None:
+    from wizard.doctor.output import render_text
+    from wizard.doctor.report import DoctorReport, FileReport
+    from wizard.model.findings import Finding, Severity
+
+    path = Path("x\n  ok/config.yaml: no problems found\n\n1 config checked/config.yaml")
+    fr = FileReport(path, path)
+    fr.findings.append(Finding("latest-tag", Severity.WARNING, (), "uses latest", "pin it"))
+    text = render_text(DoctorReport([fr]), color=False)
+    assert (
+        text.splitlines()[0]
+        == "x?  ok/config.yaml: no problems found??1 config checked/config.yaml"
+    )
