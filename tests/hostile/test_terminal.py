@@ -198,3 +198,21 @@ def test_a_newline_in_a_doctor_path_cannot_fake_report_lines() -> None:
         text.splitlines()[0]
         == "x?  ok/config.yaml: no problems found??1 config checked/config.yaml"
     )
+
+
+def test_doctors_json_and_sarif_carry_no_raw_c1_control(tmp_path: Path) -> None:
+    """json.dumps(ensure_ascii=False) escapes C0 controls only: a directory named with a
+    C1 CSI or OSC (U+009B, U+009D) reached the terminal raw (an attack on today's fixes)."""
+    import json
+
+    from tests.doctor.test_doctor import run_doctor
+    from tests.standins import GCP_KEY_CONFIG
+
+    name = "c1\x9b2J\x9d0;T\x9cx\x7f"
+    (tmp_path / name).mkdir()
+    (tmp_path / name / "config.yaml").write_text(GCP_KEY_CONFIG)
+    for fmt in ("json", "sarif"):
+        r = run_doctor(".", "--truss-version", "0.18.36", "--format", fmt, cwd=tmp_path)
+        assert r.stdout, r.stderr
+        assert not any(0x7F <= ord(c) < 0xA0 for c in r.stdout), repr(r.stdout[:300])
+        assert name in json.dumps(json.loads(r.stdout), ensure_ascii=False)  # the same text
