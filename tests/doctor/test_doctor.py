@@ -540,12 +540,12 @@ def test_a_fix_command_from_a_tree_names_the_file_it_fixes(tmp_path: Path) -> No
 
 
 def test_a_path_in_a_command_is_quoted_and_never_an_option() -> None:
-    from wizard.doctor.report import shell_path
+    from wizard.model.policies import sh_path
 
-    assert shell_path("gcp/config.yaml") == "gcp/config.yaml"
-    assert shell_path("my models/config.yaml") == "'my models/config.yaml'"
-    assert shell_path("-d/config.yaml") == "./-d/config.yaml"
-    assert shell_path("$(rm -rf ~)/config.yaml") == "'$(rm -rf ~)/config.yaml'"
+    assert sh_path("gcp/config.yaml") == "gcp/config.yaml"
+    assert sh_path("my models/config.yaml") == "'my models/config.yaml'"
+    assert sh_path("-d/config.yaml") == "./-d/config.yaml"
+    assert sh_path("$(rm -rf ~)/config.yaml") == "'$(rm -rf ~)/config.yaml'"
 
 
 def test_an_unreadable_directory_is_a_warning(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:

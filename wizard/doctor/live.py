@@ -7,10 +7,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wizard.doctor.report import DoctorReport, FileReport, shell_path
+from wizard.doctor.report import DoctorReport, FileReport
 from wizard.model import catalog, rules, truss
 from wizard.model.findings import Finding, Severity
 from wizard.model.image import ImageRef, RegistryKind, detect_registry
+from wizard.model.policies import sh_path
 from wizard.model.record import field, record, replace
 
 if TYPE_CHECKING:
@@ -231,7 +232,7 @@ def _pull_findings(s: _Setup, item: Any, result: CheckResult, *, anonymous: bool
                 Severity.ERROR,
                 ("base_image", "image"),
                 f"live: {result.image}: {what}: {result.detail} (with {item.source.describe()})",
-                result.hint or f"registry-wizard check --config {shell_path(fr.path.as_posix())}",
+                result.hint or f"registry-wizard check --config {sh_path(fr.path.as_posix())}",
             )
         )
     else:

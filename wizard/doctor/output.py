@@ -7,8 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from wizard.doctor.report import DoctorReport, shell_path
+from wizard.doctor.report import DoctorReport
 from wizard.model.findings import EDIT_KINDS, Finding, Severity
+from wizard.model.policies import sh_path
 from wizard.model.redact import printable
 from wizard.model.rules import RULES
 
@@ -191,7 +192,7 @@ def render_text(
             lines.append(prose(f"  {where}: {sev}: {printable(d.message)} [{d.rule}]"))
             fix = printable(d.fix)
             if d.fixable:  # a command to copy, this file named
-                fix = f"registry-wizard doctor --fix {shell_path(name)} ({fix})"
+                fix = f"registry-wizard doctor --fix {sh_path(name)} ({fix})"
             first, *rest = fix.splitlines() or [""]
             lines.append(f"    fix: {first}")
             lines.extend(f"         {r}" for r in rest)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import shlex
 from pathlib import Path
 from typing import Any
 
 from wizard.model.findings import SEVERITY_ORDER, Finding, Severity
+from wizard.model.policies import sh_path
 from wizard.model.record import field, record, replace
 
 # A rule's fix names the command (`registry-wizard setup --method oidc`) as a user in the
@@ -16,15 +16,9 @@ from wizard.model.record import field, record, replace
 _NEEDS_CONFIG = re.compile(r"registry-wizard (?:setup|guide)\b(?! --config)")
 
 
-def shell_path(text: str) -> str:
-    """A path as a command line takes it: quoted for the shell, and never read as an
-    option (`-d/config.yaml` is given as `./-d/config.yaml`)."""
-    return shlex.quote("./" + text if text.startswith("-") else text)
-
-
 def for_file(fix: str, path: Path) -> str:
     """`fix` with `--config PATH` on each `setup` and `guide` command in it."""
-    named = f" --config {shell_path(path.as_posix())}"
+    named = f" --config {sh_path(path.as_posix())}"
     return _NEEDS_CONFIG.sub(lambda m: m.group(0) + named, fix)
 
 

@@ -6,6 +6,7 @@ import shlex
 from collections.abc import Collection
 
 from wizard.config.plan import SetupPlan
+from wizard.model.policies import sh_path
 
 
 def next_steps(
@@ -63,7 +64,7 @@ def next_steps(
                 f"Set up the cloud side: `{guide}` prints the exact policies and commands"
                 + (", or run setup again with --provision" if method.provisionable else "")
             )
-        config = shlex.quote(str(plan.doc.path))  # the file written, wherever the user is
+        config = sh_path(str(plan.doc.path))  # the file written, wherever the user is
         check = f"registry-wizard check --config {config}"
         steps.append(f"Verify it as Baseten will meet it: `{check}`")
     return steps  # `truss push` comes after, from the Outcome, once nothing is open

@@ -8,12 +8,12 @@ import base64
 import json
 import os
 import re
-import shlex
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from wizard.model.image import RegistryInfo
+from wizard.model.policies import sh_path
 from wizard.model.record import record
 from wizard.model.redact import printable
 from wizard.model.secret import Secret
@@ -159,7 +159,7 @@ def load_service_account_key(path: Path) -> dict[str, Any]:
         raise SourceError(
             Verdict.ERROR,
             f"{path} holds a base64-encoded JSON key; the raw JSON is expected",
-            f"decode it first: base64 -d {shlex.quote(str(path))} > key.json",
+            f"decode it first: base64 -d {sh_path(str(path))} > key.json",
         ) from None
     if not isinstance(data, dict) or data.get("type") != "service_account":
         raise SourceError(
