@@ -98,7 +98,7 @@ class Flow:
         try:
             check_writable(self.doc)
         except ConfigError as e:
-            return str(e)
+            return f"{e}; the steps can be answered meanwhile"
         return None
 
     @property

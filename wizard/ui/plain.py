@@ -450,7 +450,7 @@ def run(flow: Flow, prompter: Prompter, *, dry_run: bool = False) -> int:
             return EXIT_USAGE
         problem = None if dry_run else getattr(flow, "write_problem", None)
         if problem:
-            console.warn(f"{problem}; the steps can be answered meanwhile")
+            console.warn(problem)
         drive(flow, prompter)
     except KeyboardInterrupt:
         console.info("\nNo changes were made.")

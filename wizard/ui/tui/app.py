@@ -115,7 +115,7 @@ class WizardApp(App[int]):
         problem = self.flow.write_problem
         if problem:
             self.notify(
-                printable(f"{problem}; the steps can be answered meanwhile"),
+                printable(problem),
                 title="config.yaml cannot be written as it is",
                 severity="warning",
                 timeout=15,
