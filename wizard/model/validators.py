@@ -15,13 +15,15 @@ _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$", re.ASCII)
 # user-managed (`name@project.iam...`), default compute (`123-compute@developer...`)
 # and App Engine (`project@appspot...`) service accounts.
 _SA_EMAIL = re.compile(r"^[a-z0-9][a-z0-9-]{4,62}@[a-z0-9][a-z0-9.-]*\.gserviceaccount\.com$")
+_POOL_ID = r"[a-z0-9-]{4,32}"  # a workload identity pool's or provider's ID
 _WORKLOAD_PROVIDER = re.compile(
     r"^projects/(?P<number>[^/]+)/locations/global/workloadIdentityPools/"
-    r"(?P<pool>[a-z0-9-]{4,32})/providers/(?P<provider>[a-z0-9-]{4,32})$",
+    rf"(?P<pool>{_POOL_ID})/providers/(?P<provider>{_POOL_ID})$",
     re.ASCII,
 )
 # Baseten secret names: letters, digits, '-', '_', '.', and for registry secrets '/' and ':'.
-_SECRET_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,100}$", re.ASCII)
+_SECRET_CHARS = r"A-Za-z0-9_.\-"
+_SECRET_NAME = re.compile(rf"^[{_SECRET_CHARS}]{{1,100}}$", re.ASCII)
 
 
 class InvalidValue(ValueError):
@@ -94,9 +96,7 @@ def _provider_path_problem(v: str) -> str:
         got = parts[i]
         if not want.startswith("<") and got != want:
             return f"part {i + 1} is {got!r} where {want!r} goes"
-        if want in ("<POOL_ID>", "<PROVIDER_ID>") and not re.fullmatch(
-            r"[a-z0-9-]{4,32}", got, re.ASCII
-        ):
+        if want in ("<POOL_ID>", "<PROVIDER_ID>") and not re.fullmatch(_POOL_ID, got, re.ASCII):
             return f"{got!r} is not a {want[1:-4].lower()} ID (4 to 32 of a-z, 0-9 and -)"
     return f"it goes on after the provider ID: {'/'.join(parts[len(_PROVIDER_PARTS) :])!r}"
 
@@ -125,7 +125,7 @@ def secret_name(value: str) -> str:
     v = value.strip()
     if not _SECRET_NAME.match(v):
         # the example is the user's own name made valid (a GCP name for an AWS key confused)
-        example = re.sub(r"[^A-Za-z0-9_.-]+", "-", v).strip("-")[:100] or "registry-secret"
+        example = re.sub(rf"[^{_SECRET_CHARS}]+", "-", v).strip("-")[:100] or "registry-secret"
         raise InvalidValue(
             f"{v!r} is not a usable Baseten secret name: use letters, digits, '-', '_' "
             f"and '.', e.g. {example}",
