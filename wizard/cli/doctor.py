@@ -192,12 +192,6 @@ def _live_options(args: argparse.Namespace) -> Any:
     )
 
 
-# json escapes the C0 controls itself; DEL and the C1 controls (U+0080-U+009F: a CSI or an
-# OSC to some terminals) it writes as they are, from a file's name for one. Escaped too
-# (they only occur inside strings, where \u00XX means the same).
-_JSON_CONTROLS = {c: f"\\u{c:04x}" for c in (0x7F, *range(0x80, 0xA0))}
-
-
 def _emit(result: Any, fmt: str) -> None:
     from wizard import doctor
     from wizard.cli.output import color_enabled, fit
@@ -211,7 +205,9 @@ def _emit(result: Any, fmt: str) -> None:
     import json
 
     data = doctor.to_json(result) if fmt == "json" else doctor.to_sarif(result)
-    print(json.dumps(data, indent=2, ensure_ascii=False).translate(_JSON_CONTROLS))
+    from wizard.model.redact import printable_json
+
+    print(printable_json(json.dumps(data, indent=2, ensure_ascii=False)))
 
 
 _LIVE_RULES = {

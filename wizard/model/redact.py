@@ -39,12 +39,21 @@ def _hide_cut_tail(text: str, value: str, least: int = 4) -> str:
 
 # C0 controls but newline and tab, DEL and the C1 controls: an ESC or a BEL from a server
 # or a file would drive the user's terminal (clear it, set its clipboard by OSC 52).
-_CONTROLS = {c: "?" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)]}
+_BEYOND_C0 = (0x7F, *range(0x80, 0xA0))
+_CONTROLS = {c: "?" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), *_BEYOND_C0]}
+# json.dumps escapes the C0 controls itself, not these: `\u00XX` means the same in a string.
+_JSON_ESCAPES = {c: f"\\u{c:04x}" for c in _BEYOND_C0}
 
 
 def printable(text: str) -> str:
     """`text` safe to print on a terminal: every control character a `?`."""
     return text.translate(_CONTROLS)
+
+
+def printable_json(text: str) -> str:
+    """JSON text (`json.dumps(..., ensure_ascii=False)`) safe to print on a terminal, the
+    same data: DEL and the C1 controls (a CSI or an OSC to some terminals) escaped."""
+    return text.translate(_JSON_ESCAPES)
 
 
 # How Go's encoding/json (the registries' own language) writes these inside a string.
