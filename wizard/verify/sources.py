@@ -119,23 +119,31 @@ def ecr_token(info: RegistryInfo, *, profile: str | None = None, timeout: float 
     )
 
 
-def load_service_account_key(path: Path) -> dict[str, Any]:
-    """Read a GCP key file; a base64-encoded key is recognised and explained. `~` is the
-    user's home wherever the path comes from (a flag, a typed answer, the wizard's form):
-    the form's check and the live check read the same file."""
-    from wizard.config.document import ConfigError
-    from wizard.config.files import read_regular
+KEY_FILE_LIMIT = 64 * 1024  # a key is about 2 KB
 
+
+def key_path(path: Path) -> Path:
+    """Where a key file given as `path` is: `~` is the user's home wherever the path comes
+    from (a flag, a typed answer, the wizard's form), so every reader reads one file."""
     try:
-        path = path.expanduser()
+        return path.expanduser()
     except RuntimeError:  # ~name of no user here
         raise SourceError(
             Verdict.ERROR,
             f"cannot read the key file: {printable(str(path))}: no such user's home",
             "give the key's full path, or ~/ for your own home",
         ) from None
+
+
+def load_service_account_key(path: Path) -> dict[str, Any]:
+    """Read a GCP key file (at `key_path(path)`); a base64-encoded key is recognised and
+    explained."""
+    from wizard.config.document import ConfigError
+    from wizard.config.files import read_regular
+
+    path = key_path(path)
     try:
-        raw = read_regular(path, limit=64 * 1024)  # a key is about 2 KB
+        raw = read_regular(path, limit=KEY_FILE_LIMIT)
     except ConfigError as e:
         raise SourceError(
             Verdict.ERROR,

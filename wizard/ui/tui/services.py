@@ -127,16 +127,17 @@ def key_file_findings(path: str) -> list[Finding]:
     from wizard.config.document import ConfigError
     from wizard.config.files import read_regular
     from wizard.verify.analyze import analyze_service_account_json
+    from wizard.verify.sources import KEY_FILE_LIMIT, SourceError, key_path
 
     try:
-        p = Path(path).expanduser()
-    except RuntimeError:  # ~name of no user here: the form's check says so
+        p = key_path(Path(path))
+    except SourceError:  # the form's check says why
         return []
     if not path.strip() or not p.is_file():
         return []
     try:
         return analyze_service_account_json(
-            Secret(read_regular(p, limit=64 * 1024).decode("utf-8"))
+            Secret(read_regular(p, limit=KEY_FILE_LIMIT).decode("utf-8"))
         )
     except (ConfigError, UnicodeDecodeError):
         return []
