@@ -540,7 +540,7 @@ def test_a_fix_command_from_a_tree_names_the_file_it_fixes(tmp_path: Path) -> No
 
 
 def test_a_path_in_a_command_is_quoted_and_never_an_option() -> None:
-    from wizard.model.policies import sh_path
+    from wizard.model.redact import sh_path
 
     assert sh_path("gcp/config.yaml") == "gcp/config.yaml"
     assert sh_path("my models/config.yaml") == "'my models/config.yaml'"

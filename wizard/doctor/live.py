@@ -11,8 +11,8 @@ from wizard.doctor.report import DoctorReport, FileReport
 from wizard.model import catalog, rules, truss
 from wizard.model.findings import Finding, Severity
 from wizard.model.image import ImageRef, RegistryKind, detect_registry
-from wizard.model.policies import sh_path
 from wizard.model.record import field, record, replace
+from wizard.model.redact import sh_path
 
 if TYPE_CHECKING:
     from concurrent.futures import Future

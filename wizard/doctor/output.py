@@ -9,8 +9,7 @@ from typing import Any
 
 from wizard.doctor.report import DoctorReport
 from wizard.model.findings import EDIT_KINDS, Finding, Severity
-from wizard.model.policies import sh_path
-from wizard.model.redact import printable
+from wizard.model.redact import printable, sh_path
 from wizard.model.rules import RULES
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}

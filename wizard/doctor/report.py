@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from wizard.model.findings import SEVERITY_ORDER, Finding, Severity
-from wizard.model.policies import sh_path
 from wizard.model.record import field, record, replace
+from wizard.model.redact import sh_path
 
 # A rule's fix names the command (`registry-wizard setup --method oidc`) as a user in the
 # project would type it: `setup` and `guide` then find its config.yaml themselves. Doctor

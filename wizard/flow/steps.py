@@ -6,7 +6,7 @@ import shlex
 from collections.abc import Collection
 
 from wizard.config.plan import SetupPlan
-from wizard.model.policies import sh_path
+from wizard.model.redact import sh_path
 
 
 def next_steps(

@@ -107,12 +107,6 @@ def sh(value: str) -> str:
     return shlex.quote(value)
 
 
-def sh_path(path: str) -> str:
-    """A path as one shell word that no command reads as an option (`-d/config.yaml` is
-    given as `./-d/config.yaml`): every command the wizard prints with a file in it."""
-    return shlex.quote("./" + path if path.startswith("-") else path)
-
-
 def _command(head: str, *options: str) -> str:
     """One command: `head` on the first line, then one option per continued line."""
     return _CONTINUE.join((head, *options))

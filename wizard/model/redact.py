@@ -50,6 +50,15 @@ def printable(text: str) -> str:
     return text.translate(_CONTROLS)
 
 
+def sh_path(path: str) -> str:
+    """A path as one shell word that no command reads as an option (`-d/config.yaml` is
+    given as `./-d/config.yaml`): every command the wizard prints with a file in it, so a
+    pasted command runs nothing a file's name smuggles in."""
+    import shlex
+
+    return shlex.quote("./" + path if path.startswith("-") else path)
+
+
 def printable_json(text: str) -> str:
     """JSON text (`json.dumps(..., ensure_ascii=False)`) safe to print on a terminal, the
     same data: DEL and the C1 controls (a CSI or an OSC to some terminals) escaped."""

@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from wizard.model.image import RegistryInfo
-from wizard.model.policies import sh_path
 from wizard.model.record import record
-from wizard.model.redact import printable
+from wizard.model.redact import printable, sh_path
 from wizard.model.secret import Secret
 from wizard.verify.registry import Credential
 from wizard.verify.verdict import Verdict
